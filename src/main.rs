@@ -1,1 +1,224 @@
-fn main() {}
+//! The `pass-idp` command: serve, migrate, and administration of citizens, e-services and keys.
+use clap::{Args, Parser, Subcommand};
+use pass_idp::auth::Secret;
+use pass_idp::clock::{SharedClock, SystemClock};
+use pass_idp::config::Config;
+use pass_idp::service::citizens::NewCitizenInput;
+use pass_idp::service::Services;
+use std::io::{IsTerminal, Read};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Parser)]
+#[command(name = "pass-idp", version, about = "SAML 2.0 identity provider with smsPASS")]
+struct Cli {
+    /// Configuration file (default: ./pass-idp.toml if it exists).
+    #[arg(long, global = true)]
+    config: Option<PathBuf>,
+    /// Development mode: dev certificates, plain http, local SMS/e-mail outboxes, auto-migration.
+    #[arg(long, global = true)]
+    dev: bool,
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run the IdP.
+    Serve,
+    /// Apply database migrations.
+    Migrate,
+    /// Citizens.
+    #[command(subcommand)]
+    User(UserCmd),
+    /// Connected e-services (SAML service providers).
+    #[command(subcommand)]
+    Sp(SpCmd),
+    /// Keys.
+    #[command(subcommand)]
+    Keys(KeysCmd),
+}
+
+#[derive(Subcommand)]
+enum UserCmd {
+    /// Create a citizen. The password is read from standard input (or asked twice on a terminal).
+    Add(UserAdd),
+    /// Show a citizen.
+    Show { username: String },
+    /// Register the smsPASS phone number (E.164 or national) and make smsPASS active.
+    SetPhone { username: String, phone: String },
+    /// Lock an account.
+    Lock { username: String },
+    /// Unlock an account (also clears the failed-attempt lock).
+    Unlock { username: String },
+}
+
+#[derive(Args)]
+struct UserAdd {
+    username: String,
+    #[arg(long)]
+    given_name: String,
+    #[arg(long)]
+    family_name: String,
+    #[arg(long)]
+    email: Option<String>,
+    /// smsPASS phone number; when given smsPASS is active at once.
+    #[arg(long)]
+    phone: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum SpCmd {
+    /// List the e-services in the metadata folder (and files that were skipped, with why).
+    List,
+    /// Validate a metadata file (and its policy file) and print what the IdP will use from it.
+    Check { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum KeysCmd {
+    /// Regenerate the development signing key and certificate (marked DEV ONLY).
+    Dev {
+        #[arg(long, default_value = "certs-dev")]
+        out: PathBuf,
+    },
+}
+
+fn load_config(cli: &Cli) -> Result<Config, String> {
+    if cli.dev {
+        std::env::set_var("PASS_IDP__DEV_MODE", "true");
+    }
+    Config::load(cli.config.as_deref()).map_err(|e| e.to_string())
+}
+
+fn read_password() -> Result<Secret, String> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        let a = rpassword::prompt_password("Password: ").map_err(|e| e.to_string())?;
+        let b = rpassword::prompt_password("Password again: ").map_err(|e| e.to_string())?;
+        if a != b {
+            return Err("the passwords differ".into());
+        }
+        Ok(Secret::new(a))
+    } else {
+        let mut s = String::new();
+        stdin.lock().read_to_string(&mut s).map_err(|e| e.to_string())?;
+        let line = s.lines().next().unwrap_or("").to_string();
+        if line.is_empty() {
+            return Err("no password on standard input".into());
+        }
+        Ok(Secret::new(line))
+    }
+}
+
+async fn services(cfg: Config) -> Result<Services, String> {
+    let clock: SharedClock = Arc::new(SystemClock);
+    pass_idp::bootstrap::services(cfg, clock, None)
+        .await
+        .map_err(|e| e.to_string())
+}
+
+fn print_citizen(c: &pass_idp::domain::citizen::Citizen) {
+    println!("username:     {}", c.username);
+    println!("id:           {}", c.id);
+    println!("name:         {} {}", c.given_name, c.family_name);
+    println!("e-mail:       {}", c.email.as_deref().unwrap_or("-"));
+    println!("smsPASS:      {}", c.smspass.code());
+    if let Some(p) = c.smspass.login_phone() {
+        println!("phone:        {}", p.masked());
+    }
+    println!("locked:       {}", c.locked);
+}
+
+async fn run(cli: Cli) -> Result<(), String> {
+    match &cli.cmd {
+        Cmd::Keys(KeysCmd::Dev { out }) => {
+            let cn = format!("pass-idp signing {}", pass_idp::bootstrap::DEV_CERT_MARKER);
+            let (key, cert) = pass_idp::saml::keys::generate_self_signed(&cn, 3650)
+                .map_err(|e| e.to_string())?;
+            std::fs::create_dir_all(out).map_err(|e| e.to_string())?;
+            std::fs::write(out.join("idp-signing.key"), key).map_err(|e| e.to_string())?;
+            std::fs::write(out.join("idp-signing.crt"), cert).map_err(|e| e.to_string())?;
+            println!("wrote {}/idp-signing.key and idp-signing.crt (DEV ONLY)", out.display());
+            Ok(())
+        }
+        Cmd::Sp(SpCmd::Check { file }) => pass_idp::service::sp_check::check_file(file),
+        Cmd::Sp(SpCmd::List) => {
+            let cfg = load_config(&cli)?;
+            pass_idp::service::sp_check::list(&cfg.metadata_dir);
+            Ok(())
+        }
+        Cmd::Migrate => {
+            let cfg = load_config(&cli)?;
+            let store = pass_idp::storage::Store::connect(&cfg.database_url)
+                .await
+                .map_err(|e| e.to_string())?;
+            store.migrate().await.map_err(|e| e.to_string())?;
+            println!("database is up to date");
+            Ok(())
+        }
+        Cmd::Serve => {
+            let cfg = load_config(&cli)?;
+            pass_idp::web::server::serve(cfg).await
+        }
+        Cmd::User(u) => {
+            let cfg = load_config(&cli)?;
+            let svc = services(cfg).await?;
+            let actor = format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".into()));
+            let c = match u {
+                UserCmd::Add(a) => {
+                    let password = read_password()?;
+                    svc.add_citizen(
+                        NewCitizenInput {
+                            username: a.username.clone(),
+                            given_name: a.given_name.clone(),
+                            family_name: a.family_name.clone(),
+                            email: a.email.clone(),
+                            phone: a.phone.clone(),
+                            password,
+                        },
+                        &actor,
+                    )
+                    .await
+                }
+                UserCmd::Show { username } => svc.citizen_by_username(username).await,
+                UserCmd::SetPhone { username, phone } => {
+                    svc.set_citizen_phone(username, phone, &actor).await
+                }
+                UserCmd::Lock { username } => svc.set_citizen_locked(username, true, &actor).await,
+                UserCmd::Unlock { username } => {
+                    svc.set_citizen_locked(username, false, &actor).await
+                }
+            }
+            .map_err(|e| e.to_string())?;
+            print_citizen(&c);
+            Ok(())
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("pass-idp: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("pass-idp: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,1 +1,14 @@
+//! One migration set for SQLite and PostgreSQL. Timestamps are stored as Unix milliseconds (BIGINT) so
+//! comparisons behave the same on both databases.
 pub use sea_orm_migration::prelude::*;
+
+mod m0001_core;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m0001_core::Migration)]
+    }
+}

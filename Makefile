@@ -1,0 +1,59 @@
+# pass-idp — common tasks. `make run` and `make test` are the two commands a new machine needs.
+CARGO ?= cargo
+VENV  ?= var/test-venv
+
+.PHONY: run test lint fmt bench dev-certs demo-user arch-check migrate build test-venv
+
+build:
+	$(CARGO) build --release
+
+## Start the IdP on http://127.0.0.1:8080 (dev mode: SQLite under var/, dev certs, SMS/e-mail outboxes
+## under var/, the demo e-services in metadata/). A demo citizen is created on first start.
+run: build
+	@mkdir -p var
+	@if [ ! -f var/.demo-user ]; then \
+	  echo 'Demo-geslo-2026' | ./target/release/pass-idp --dev user add demo --given-name 'Janez' \
+	    --family-name 'Novak' --email 'janez.novak@example.si' --phone '+38641000000' \
+	  && touch var/.demo-user; fi
+	./target/release/pass-idp --dev serve
+
+## Create the demo citizen (username demo, password Demo-geslo-2026, smsPASS phone +38641000000).
+demo-user: build
+	echo 'Demo-geslo-2026' | ./target/release/pass-idp --dev user add demo --given-name 'Janez' \
+	  --family-name 'Novak' --email 'janez.novak@example.si' --phone '+38641000000'
+
+## The Python SP library (pysaml2) and schema checker used by the interop tests.
+test-venv: $(VENV)/.ok
+$(VENV)/.ok: tests/python/requirements.txt
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/python/requirements.txt
+	touch $@
+
+## The full test suite (SQLite always; PostgreSQL too when TEST_DATABASE_URL is set).
+test: test-venv
+	$(CARGO) test --all-targets -- --test-threads=2
+
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --all-targets -- -D warnings
+
+fmt:
+	$(CARGO) fmt --all
+
+migrate:
+	$(CARGO) run --release -- migrate
+
+## Load benchmark on loopback (not a test): complete logins and session SSO at 1, 2 and 8 clients.
+bench: build
+	$(CARGO) run --release --example bench
+
+## Regenerate the development signing key and certificate (DEV ONLY).
+dev-certs:
+	$(CARGO) run --release -- keys dev --out certs-dev
+
+## Layering: only web names actix_web, only storage names sea_orm, only saml names samael.
+arch-check:
+	@! grep -rlE '\bactix_web\b' src --include='*.rs' | grep -vE '^src/(web/|main\.rs|lib\.rs)'
+	@! grep -rlE '\bsea_orm\b' src --include='*.rs' | grep -vE '^src/storage/'
+	@! grep -rlE '\b(samael|xmlsec)\b' src --include='*.rs' | grep -vE '^src/saml/'
+	@echo "layering ok"

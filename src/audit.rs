@@ -1,0 +1,91 @@
+//! Typed audit events. They are written by `storage` in the same database transaction as the change
+//! they record, so an audited change and its record stand or fall together.
+use serde_json::Value;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditKind {
+    CitizenCreated,
+    PhoneSet,
+    AccountLocked,
+    AccountUnlocked,
+    PasswordSet,
+    LoginStarted,
+    LoginPasswordOk,
+    LoginPasswordFailed,
+    LoginThrottled,
+    OtpSent,
+    OtpFailed,
+    OtpVoided,
+    OtpOk,
+    SessionCreated,
+    SessionUpgraded,
+    AssertionIssued,
+    RequestRefused,
+}
+
+impl AuditKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditKind::CitizenCreated => "citizen.created",
+            AuditKind::PhoneSet => "citizen.phone_set",
+            AuditKind::AccountLocked => "citizen.locked",
+            AuditKind::AccountUnlocked => "citizen.unlocked",
+            AuditKind::PasswordSet => "citizen.password_set",
+            AuditKind::LoginStarted => "login.started",
+            AuditKind::LoginPasswordOk => "login.password_ok",
+            AuditKind::LoginPasswordFailed => "login.password_failed",
+            AuditKind::LoginThrottled => "login.throttled",
+            AuditKind::OtpSent => "otp.sent",
+            AuditKind::OtpFailed => "otp.failed",
+            AuditKind::OtpVoided => "otp.voided",
+            AuditKind::OtpOk => "otp.ok",
+            AuditKind::SessionCreated => "session.created",
+            AuditKind::SessionUpgraded => "session.upgraded",
+            AuditKind::AssertionIssued => "assertion.issued",
+            AuditKind::RequestRefused => "request.refused",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct AuditEvent {
+    pub kind: AuditKind,
+    pub actor: Option<String>,
+    pub citizen_id: Option<String>,
+    pub sp_entity_id: Option<String>,
+    pub client_addr: Option<String>,
+    pub detail: Value,
+}
+
+impl AuditEvent {
+    pub fn new(kind: AuditKind) -> Self {
+        Self {
+            kind,
+            actor: None,
+            citizen_id: None,
+            sp_entity_id: None,
+            client_addr: None,
+            detail: Value::Object(Default::default()),
+        }
+    }
+    pub fn actor(mut self, a: impl Into<String>) -> Self {
+        self.actor = Some(a.into());
+        self
+    }
+    pub fn citizen(mut self, c: impl Into<String>) -> Self {
+        self.citizen_id = Some(c.into());
+        self
+    }
+    pub fn sp(mut self, sp: impl Into<String>) -> Self {
+        self.sp_entity_id = Some(sp.into());
+        self
+    }
+    pub fn addr(mut self, a: Option<String>) -> Self {
+        self.client_addr = a;
+        self
+    }
+    pub fn detail(mut self, d: Value) -> Self {
+        self.detail = d;
+        self
+    }
+}

@@ -1,0 +1,429 @@
+//! Typed configuration: defaults → `pass-idp.toml` (or `--config FILE`) → `PASS_IDP__*` environment
+//! variables (`__` separates sections, e.g. `PASS_IDP__OTP__TTL_SECS=300`). `validate()` runs at start and
+//! names the offending key.
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Development mode: allows the dev certificates, plain-http cookies and built-in dev secrets.
+    pub dev_mode: bool,
+    /// Public base URL, e.g. `https://login.example.gov` (no trailing slash).
+    pub base_url: String,
+    /// IdP entityID. Empty: `<base_url>/saml/metadata`.
+    pub entity_id: String,
+    /// Address to listen on.
+    pub bind: String,
+    pub database_url: String,
+    pub signing_key: PathBuf,
+    pub signing_cert: PathBuf,
+    pub metadata_dir: PathBuf,
+    pub default_language: String,
+    /// Allowed clock difference to e-services (seconds).
+    pub clock_skew_secs: i64,
+    /// Require every AuthnRequest to be signed, whatever the SP metadata says.
+    pub require_signed_requests: bool,
+    /// Largest accepted SAML message after decoding/inflating (bytes).
+    pub max_message_bytes: usize,
+    pub secrets: Secrets,
+    pub lifetimes: Lifetimes,
+    pub otp: OtpConfig,
+    pub password: PasswordConfig,
+    pub lockout: LockoutConfig,
+    pub sms: SmsConfig,
+    pub mail: MailConfig,
+}
+
+/// Keys for keyed hashes. At least 32 characters each outside dev mode.
+#[derive(Clone, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Secrets {
+    /// Derives pairwise persistent NameIDs: changing it changes every citizen's NameID at every SP.
+    pub nameid: String,
+    /// Keys OTP hashes, CSRF tokens and session-token hashes.
+    pub token: String,
+}
+
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secrets { <redacted> }")
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Lifetimes {
+    pub login_transaction_secs: i64,
+    pub sso_idle_secs: i64,
+    pub sso_absolute_secs: i64,
+    pub assertion_secs: i64,
+    pub seen_request_secs: i64,
+}
+
+impl Default for Lifetimes {
+    fn default() -> Self {
+        Self {
+            login_transaction_secs: 900,
+            sso_idle_secs: 1800,
+            sso_absolute_secs: 8 * 3600,
+            assertion_secs: 300,
+            seen_request_secs: 3600,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OtpConfig {
+    pub digits: u32,
+    pub ttl_secs: i64,
+    pub max_attempts: i32,
+    pub max_sends: i32,
+    pub resend_interval_secs: i64,
+}
+
+impl Default for OtpConfig {
+    fn default() -> Self {
+        Self {
+            digits: 6,
+            ttl_secs: 300,
+            max_attempts: 3,
+            max_sends: 3,
+            resend_interval_secs: 30,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PasswordConfig {
+    /// argon2id memory in KiB (OWASP: 19456 with t=2, p=1).
+    pub memory_kib: u32,
+    pub iterations: u32,
+    pub parallelism: u32,
+    /// Hashes computed at once; 0 = number of CPUs.
+    pub max_concurrent: usize,
+}
+
+impl Default for PasswordConfig {
+    fn default() -> Self {
+        Self {
+            memory_kib: 19456,
+            iterations: 2,
+            parallelism: 1,
+            max_concurrent: 0,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LockoutConfig {
+    /// Failed password attempts on one username before a temporary lock.
+    pub account_max_failures: i32,
+    /// Failed attempts from one client address before a temporary lock.
+    pub address_max_failures: i32,
+    pub window_secs: i64,
+    pub lock_secs: i64,
+}
+
+impl Default for LockoutConfig {
+    fn default() -> Self {
+        Self {
+            account_max_failures: 5,
+            address_max_failures: 50,
+            window_secs: 900,
+            lock_secs: 900,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SmsConfig {
+    /// `outbox` (JSON lines file, development and tests).
+    pub provider: String,
+    pub outbox_path: PathBuf,
+    /// Country code for national numbers, digits only.
+    pub default_country_code: String,
+}
+
+impl Default for SmsConfig {
+    fn default() -> Self {
+        Self {
+            provider: "outbox".into(),
+            outbox_path: PathBuf::from("var/sms-outbox.jsonl"),
+            default_country_code: "386".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MailConfig {
+    /// `outbox` (a folder of .eml files).
+    pub provider: String,
+    pub outbox_dir: PathBuf,
+    pub from: String,
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        Self {
+            provider: "outbox".into(),
+            outbox_dir: PathBuf::from("var/mail-outbox"),
+            from: "pass-idp <noreply@localhost>".into(),
+        }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            dev_mode: false,
+            base_url: "http://127.0.0.1:8080".into(),
+            entity_id: String::new(),
+            bind: "127.0.0.1:8080".into(),
+            database_url: "sqlite://var/pass-idp.db?mode=rwc".into(),
+            signing_key: PathBuf::from("certs-dev/idp-signing.key"),
+            signing_cert: PathBuf::from("certs-dev/idp-signing.crt"),
+            metadata_dir: PathBuf::from("metadata"),
+            default_language: "sl".into(),
+            clock_skew_secs: 180,
+            require_signed_requests: false,
+            max_message_bytes: 128 * 1024,
+            secrets: Secrets::default(),
+            lifetimes: Lifetimes::default(),
+            otp: OtpConfig::default(),
+            password: PasswordConfig::default(),
+            lockout: LockoutConfig::default(),
+            sms: SmsConfig::default(),
+            mail: MailConfig::default(),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration could not be read: {0}")]
+    Load(String),
+    #[error("configuration key `{key}`: {why}")]
+    Invalid { key: &'static str, why: String },
+}
+
+/// Built-in secrets for dev mode only; `validate()` refuses them outside dev mode.
+const DEV_SECRET: &str = "dev-only-secret-do-not-use-in-production-0000";
+
+fn invalid(key: &'static str, why: impl Into<String>) -> ConfigError {
+    ConfigError::Invalid {
+        key,
+        why: why.into(),
+    }
+}
+
+impl Config {
+    /// Defaults, then the TOML file (if it exists), then `PASS_IDP__*` variables.
+    pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
+        let path = file
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("pass-idp.toml"));
+        if file.is_some() && !path.exists() {
+            return Err(ConfigError::Load(format!(
+                "file {} does not exist",
+                path.display()
+            )));
+        }
+        let fig = Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::file(&path))
+            .merge(Env::prefixed("PASS_IDP__").split("__").lowercase(true));
+        let mut cfg: Config = fig
+            .extract()
+            .map_err(|e| ConfigError::Load(e.to_string()))?;
+        cfg.fill_defaults();
+        Ok(cfg)
+    }
+
+    fn fill_defaults(&mut self) {
+        self.base_url = self.base_url.trim_end_matches('/').to_string();
+        if self.entity_id.is_empty() {
+            self.entity_id = format!("{}/saml/metadata", self.base_url);
+        }
+        if self.dev_mode {
+            if self.secrets.nameid.is_empty() {
+                self.secrets.nameid = DEV_SECRET.into();
+            }
+            if self.secrets.token.is_empty() {
+                self.secrets.token = DEV_SECRET.into();
+            }
+        }
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let url = url::Url::parse(&self.base_url)
+            .map_err(|e| invalid("base_url", format!("not a URL: {e}")))?;
+        match url.scheme() {
+            "https" => {}
+            "http" if self.dev_mode => {}
+            "http" => return Err(invalid("base_url", "must be https outside dev mode")),
+            other => return Err(invalid("base_url", format!("scheme {other} not allowed"))),
+        }
+        if url.host_str().is_none() {
+            return Err(invalid("base_url", "has no host"));
+        }
+        if self.entity_id.trim().is_empty() || self.entity_id.len() > 1024 {
+            return Err(invalid("entity_id", "must be 1-1024 characters"));
+        }
+        if self.bind.parse::<std::net::SocketAddr>().is_err() {
+            return Err(invalid("bind", "must be an address:port such as 0.0.0.0:8080"));
+        }
+        if !(self.database_url.starts_with("sqlite:")
+            || self.database_url.starts_with("postgres://")
+            || self.database_url.starts_with("postgresql://"))
+        {
+            return Err(invalid("database_url", "must start with sqlite: or postgres://"));
+        }
+        for (key, value) in [
+            ("secrets.nameid", &self.secrets.nameid),
+            ("secrets.token", &self.secrets.token),
+        ] {
+            if value.len() < 32 {
+                return Err(invalid(key, "must be at least 32 characters"));
+            }
+            if !self.dev_mode && value == DEV_SECRET {
+                return Err(invalid(key, "the built-in dev secret is refused outside dev mode"));
+            }
+        }
+        if !["sl", "en"].contains(&self.default_language.as_str()) {
+            return Err(invalid("default_language", "must be sl or en"));
+        }
+        if !(0..=3600).contains(&self.clock_skew_secs) {
+            return Err(invalid("clock_skew_secs", "must be 0-3600"));
+        }
+        if !(1024..=16 * 1024 * 1024).contains(&self.max_message_bytes) {
+            return Err(invalid("max_message_bytes", "must be 1 KiB - 16 MiB"));
+        }
+        let l = &self.lifetimes;
+        for (key, v, max) in [
+            ("lifetimes.login_transaction_secs", l.login_transaction_secs, 86_400),
+            ("lifetimes.sso_idle_secs", l.sso_idle_secs, 86_400),
+            ("lifetimes.sso_absolute_secs", l.sso_absolute_secs, 7 * 86_400),
+            ("lifetimes.assertion_secs", l.assertion_secs, 3_600),
+            ("lifetimes.seen_request_secs", l.seen_request_secs, 7 * 86_400),
+            ("otp.ttl_secs", self.otp.ttl_secs, 3_600),
+            ("otp.resend_interval_secs", self.otp.resend_interval_secs, 3_600),
+            ("lockout.window_secs", self.lockout.window_secs, 86_400),
+            ("lockout.lock_secs", self.lockout.lock_secs, 86_400),
+        ] {
+            if v <= 0 || v > max {
+                return Err(invalid(key, format!("must be 1-{max} seconds")));
+            }
+        }
+        if l.sso_idle_secs > l.sso_absolute_secs {
+            return Err(invalid(
+                "lifetimes.sso_idle_secs",
+                "must not exceed lifetimes.sso_absolute_secs",
+            ));
+        }
+        if l.seen_request_secs < 2 * self.clock_skew_secs {
+            return Err(invalid(
+                "lifetimes.seen_request_secs",
+                "must be at least twice clock_skew_secs so a replay cannot outlive the cache",
+            ));
+        }
+        if !(6..=9).contains(&self.otp.digits) {
+            return Err(invalid("otp.digits", "must be 6-9"));
+        }
+        if !(1..=10).contains(&self.otp.max_attempts) {
+            return Err(invalid("otp.max_attempts", "must be 1-10"));
+        }
+        if !(1..=10).contains(&self.otp.max_sends) {
+            return Err(invalid("otp.max_sends", "must be 1-10"));
+        }
+        let p = &self.password;
+        if p.memory_kib < 8 * 1024 || p.iterations < 1 || p.parallelism < 1 {
+            return Err(invalid(
+                "password",
+                "argon2id needs memory_kib >= 8192, iterations >= 1, parallelism >= 1",
+            ));
+        }
+        if self.lockout.account_max_failures < 1 || self.lockout.address_max_failures < 1 {
+            return Err(invalid("lockout", "failure limits must be at least 1"));
+        }
+        if self.sms.provider != "outbox" {
+            return Err(invalid("sms.provider", "supported providers: outbox"));
+        }
+        if self.sms.default_country_code.is_empty()
+            || !self.sms.default_country_code.chars().all(|c| c.is_ascii_digit())
+        {
+            return Err(invalid("sms.default_country_code", "digits only, e.g. 386"));
+        }
+        if self.mail.provider != "outbox" {
+            return Err(invalid("mail.provider", "supported providers: outbox"));
+        }
+        Ok(())
+    }
+
+    /// Cookies get `Secure` unless this is plain-http development.
+    pub fn secure_cookies(&self) -> bool {
+        self.base_url.starts_with("https://")
+    }
+
+    /// Host named in the WebOTP line of the SMS (`@host #code`).
+    pub fn public_host(&self) -> String {
+        url::Url::parse(&self.base_url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+            .unwrap_or_else(|| "localhost".into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dev() -> Config {
+        let mut c = Config {
+            dev_mode: true,
+            ..Config::default()
+        };
+        c.fill_defaults();
+        c
+    }
+
+    #[test]
+    fn dev_defaults_are_valid() {
+        assert!(dev().validate().is_ok());
+    }
+
+    #[test]
+    fn production_refuses_dev_secret_and_http() {
+        let mut c = dev();
+        c.dev_mode = false;
+        let err = c.validate().err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("base_url"), "{err}");
+        c.base_url = "https://login.example".into();
+        let err = c.validate().err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("secrets.nameid"), "{err}");
+    }
+
+    #[test]
+    fn bad_key_is_named() {
+        let mut c = dev();
+        c.otp.digits = 4;
+        let err = c.validate().err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("otp.digits"), "{err}");
+        let mut c = dev();
+        c.lifetimes.sso_idle_secs = c.lifetimes.sso_absolute_secs + 1;
+        let err = c.validate().err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("sso_idle_secs"), "{err}");
+    }
+
+    #[test]
+    fn secrets_redacted_in_debug() {
+        let c = dev();
+        assert!(!format!("{c:?}").contains("dev-only-secret"));
+    }
+}

@@ -1,0 +1,98 @@
+//! Attribute release: citizen × e-service policy → the attributes an assertion may carry.
+use super::citizen::Citizen;
+use super::sp::ServicePolicy;
+
+pub const NAME_FORMAT_URI: &str = "urn:oasis:names:tc:SAML:2.0:attrname-format:uri";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttributeKind {
+    GivenName,
+    FamilyName,
+    Email,
+    Username,
+}
+
+impl AttributeKind {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "given_name" => Some(Self::GivenName),
+            "family_name" => Some(Self::FamilyName),
+            "email" => Some(Self::Email),
+            "username" => Some(Self::Username),
+            _ => None,
+        }
+    }
+    /// (SAML attribute name, friendly name)
+    pub fn saml_name(self) -> (&'static str, &'static str) {
+        match self {
+            Self::GivenName => ("urn:oid:2.5.4.42", "givenName"),
+            Self::FamilyName => ("urn:oid:2.5.4.4", "sn"),
+            Self::Email => ("urn:oid:0.9.2342.19200300.100.1.3", "mail"),
+            Self::Username => ("urn:oid:0.9.2342.19200300.100.1.1", "uid"),
+        }
+    }
+}
+
+/// One released attribute: (name, friendly name, values).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Released {
+    pub name: &'static str,
+    pub friendly_name: &'static str,
+    pub values: Vec<String>,
+}
+
+pub fn release(citizen: &Citizen, policy: &ServicePolicy) -> Vec<Released> {
+    policy
+        .attributes
+        .iter()
+        .filter_map(|a| AttributeKind::parse(a))
+        .filter_map(|kind| {
+            let value = match kind {
+                AttributeKind::GivenName => Some(citizen.given_name.clone()),
+                AttributeKind::FamilyName => Some(citizen.family_name.clone()),
+                AttributeKind::Email => citizen.email.clone(),
+                AttributeKind::Username => Some(citizen.username.to_string()),
+            }?;
+            let (name, friendly_name) = kind.saml_name();
+            Some(Released {
+                name,
+                friendly_name,
+                values: vec![value],
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::citizen::SmsPassState;
+    use crate::domain::ids::{CitizenId, Username};
+
+    fn citizen() -> Option<Citizen> {
+        Some(Citizen {
+            id: CitizenId("c1".into()),
+            username: Username::parse("janez").ok()?,
+            given_name: "Janez".into(),
+            family_name: "Novak".into(),
+            email: None,
+            smspass: SmsPassState::NotRequested,
+            locked: false,
+        })
+    }
+
+    #[test]
+    fn only_policy_attributes_released_and_missing_values_skipped() {
+        let c = citizen();
+        assert!(c.is_some());
+        let Some(c) = c else { return };
+        let p = ServicePolicy {
+            attributes: vec!["family_name".into(), "email".into()],
+            ..Default::default()
+        };
+        let r = release(&c, &p);
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].friendly_name, "sn");
+        assert_eq!(r[0].values, vec!["Novak".to_string()]);
+    }
+}

@@ -1,0 +1,2 @@
+//! Outbound channels to citizens.
+pub mod sms;

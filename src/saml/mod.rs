@@ -1,0 +1,23 @@
+//! SAML protocol: bindings, requests, responses, metadata, keys, NameIDs. No HTTP and no SQL here; the
+//! only module that names samael / xmlsec.
+//!
+//! Guarantees (each has a negative test in the submodule named):
+//! - inbound XML with a DOCTYPE/entity declaration, a comment or a processing instruction is refused
+//!   before any parsing for content (`xmlguard`);
+//! - Redirect signatures are verified over the exact received query octets; SHA-1 is refused (`binding`);
+//! - a POST AuthnRequest is trusted only through a signature whose reference is its root element, checked
+//!   with a certificate from the SP's metadata, never one carried in the message (`request`);
+//! - the ACS comes from metadata only (`metadata`, `request`);
+//! - every value written into a Response is escaped; signatures are RSA-SHA256 with exclusive c14n
+//!   (`response`).
+pub mod binding;
+pub mod idp_metadata;
+pub mod keys;
+pub mod metadata;
+pub mod nameid;
+pub mod registry;
+pub mod request;
+pub mod response;
+pub mod types;
+mod xmlwrite;
+pub mod xmlguard;

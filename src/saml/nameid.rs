@@ -1,0 +1,124 @@
+//! NameID choice and derivation. Persistent identifiers are pairwise: an opaque, stable value per
+//! citizen × e-service, derived with a server secret, so two e-services cannot correlate a citizen.
+use super::types::nameid;
+use openssl::hash::MessageDigest;
+use openssl::pkey::PKey;
+use openssl::sign::Signer;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum NameIdError {
+    #[error("NameID format {0} is not available to this e-service")]
+    FormatNotAllowed(String),
+    #[error("NameID derivation failed")]
+    Crypto,
+}
+
+/// Formats the IdP can issue.
+pub const SUPPORTED: [&str; 4] = [
+    nameid::PERSISTENT,
+    nameid::TRANSIENT,
+    nameid::UNSPECIFIED,
+    nameid::EMAIL,
+];
+
+/// Picks the format: the requested one if allowed; otherwise the first format the SP's metadata lists
+/// that is allowed; otherwise persistent. `policy_allowed` empty means persistent, transient and
+/// unspecified. `unspecified` in a request means "IdP's choice".
+pub fn choose_format(
+    requested: Option<&str>,
+    metadata_formats: &[String],
+    policy_allowed: &[String],
+) -> Result<String, NameIdError> {
+    let allowed = |f: &str| -> bool {
+        if policy_allowed.is_empty() {
+            [nameid::PERSISTENT, nameid::TRANSIENT, nameid::UNSPECIFIED].contains(&f)
+        } else {
+            policy_allowed.iter().any(|a| a == f) && SUPPORTED.contains(&f)
+        }
+    };
+    let default = || -> String {
+        metadata_formats
+            .iter()
+            .find(|f| f.as_str() != nameid::UNSPECIFIED && allowed(f))
+            .cloned()
+            .unwrap_or_else(|| {
+                if allowed(nameid::PERSISTENT) {
+                    nameid::PERSISTENT.to_string()
+                } else {
+                    policy_allowed
+                        .first()
+                        .cloned()
+                        .unwrap_or_else(|| nameid::PERSISTENT.to_string())
+                }
+            })
+    };
+    match requested {
+        None => Ok(default()),
+        Some(f) if f == nameid::UNSPECIFIED => Ok(default()),
+        Some(f) if allowed(f) => Ok(f.to_string()),
+        Some(f) => Err(NameIdError::FormatNotAllowed(f.to_string())),
+    }
+}
+
+/// The pairwise persistent identifier of `citizen_id` at `sp_entity_id`.
+pub fn pairwise(secret: &[u8], citizen_id: &str, sp_entity_id: &str) -> Result<String, NameIdError> {
+    let key = PKey::hmac(secret).map_err(|_| NameIdError::Crypto)?;
+    let mut s = Signer::new(MessageDigest::sha256(), &key).map_err(|_| NameIdError::Crypto)?;
+    for part in [b"nameid".as_slice(), citizen_id.as_bytes(), sp_entity_id.as_bytes()] {
+        s.update(&(part.len() as u64).to_be_bytes())
+            .and_then(|_| s.update(part))
+            .map_err(|_| NameIdError::Crypto)?;
+    }
+    let mac = s.sign_to_vec().map_err(|_| NameIdError::Crypto)?;
+    use base64::Engine;
+    Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&mac[..24]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pairwise_is_stable_per_sp_and_differs_across_sps() {
+        let a1 = pairwise(b"secret", "c1", "https://sp1").ok();
+        let a2 = pairwise(b"secret", "c1", "https://sp1").ok();
+        let b = pairwise(b"secret", "c1", "https://sp2").ok();
+        let c = pairwise(b"secret", "c2", "https://sp1").ok();
+        let other_secret = pairwise(b"secret2", "c1", "https://sp1").ok();
+        assert!(a1.is_some());
+        assert_eq!(a1, a2);
+        assert_ne!(a1, b);
+        assert_ne!(a1, c);
+        assert_ne!(a1, other_secret);
+        assert!(!a1.unwrap_or_default().contains("c1"));
+    }
+
+    #[test]
+    fn format_choice() {
+        let none: Vec<String> = vec![];
+        assert_eq!(choose_format(None, &none, &none).as_deref(), Ok(nameid::PERSISTENT));
+        assert_eq!(
+            choose_format(Some(nameid::TRANSIENT), &none, &none).as_deref(),
+            Ok(nameid::TRANSIENT)
+        );
+        assert_eq!(
+            choose_format(Some(nameid::EMAIL), &none, &none),
+            Err(NameIdError::FormatNotAllowed(nameid::EMAIL.into()))
+        );
+        let md = vec![nameid::TRANSIENT.to_string()];
+        assert_eq!(choose_format(None, &md, &none).as_deref(), Ok(nameid::TRANSIENT));
+        assert_eq!(
+            choose_format(Some(nameid::UNSPECIFIED), &md, &none).as_deref(),
+            Ok(nameid::TRANSIENT)
+        );
+        let only_email = vec![nameid::EMAIL.to_string()];
+        assert_eq!(
+            choose_format(Some(nameid::EMAIL), &none, &only_email).as_deref(),
+            Ok(nameid::EMAIL)
+        );
+        assert_eq!(
+            choose_format(Some(nameid::PERSISTENT), &none, &only_email),
+            Err(NameIdError::FormatNotAllowed(nameid::PERSISTENT.into()))
+        );
+    }
+}

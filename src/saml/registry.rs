@@ -1,0 +1,173 @@
+//! The SP registry: every metadata file in the metadata folder (EntityDescriptor or
+//! EntitiesDescriptor) plus its optional policy file (`<stem>.policy.toml`), indexed by entityID.
+//! A broken file is reported and skipped; it never takes the IdP down.
+use super::metadata::{parse_sp_metadata, SpMetadata};
+use crate::domain::sp::ServicePolicy;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, RwLock};
+
+#[derive(Debug, Clone)]
+pub struct ServiceProvider {
+    pub metadata: SpMetadata,
+    pub policy: ServicePolicy,
+    pub file: PathBuf,
+}
+
+impl ServiceProvider {
+    /// Name for citizens: policy display name, else metadata (mdui / organization), else entityID.
+    pub fn display_name(&self, lang: &str) -> String {
+        let from_policy = match lang {
+            "en" => self
+                .policy
+                .display_name_en
+                .clone()
+                .or_else(|| self.policy.display_name_sl.clone()),
+            _ => self
+                .policy
+                .display_name_sl
+                .clone()
+                .or_else(|| self.policy.display_name_en.clone()),
+        };
+        from_policy.unwrap_or_else(|| self.metadata.display_name(lang))
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct LoadProblem {
+    pub file: PathBuf,
+    pub problem: String,
+}
+
+#[derive(Debug, Default)]
+pub struct SpRegistry {
+    sps: BTreeMap<String, Arc<ServiceProvider>>,
+    pub problems: Vec<LoadProblem>,
+}
+
+fn policy_path(xml: &Path) -> PathBuf {
+    let stem = xml.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
+    xml.with_file_name(format!("{stem}.policy.toml"))
+}
+
+/// Loads one metadata file and its policy.
+pub fn load_file(path: &Path) -> Result<Vec<ServiceProvider>, String> {
+    let xml = std::fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?;
+    let sps = parse_sp_metadata(&xml).map_err(|e| e.to_string())?;
+    if sps.is_empty() {
+        return Err("no SPSSODescriptor in this file".into());
+    }
+    let ppath = policy_path(path);
+    let policy = if ppath.exists() {
+        let text = std::fs::read_to_string(&ppath)
+            .map_err(|e| format!("cannot read {}: {e}", ppath.display()))?;
+        let p: ServicePolicy =
+            toml::from_str(&text).map_err(|e| format!("policy {}: {e}", ppath.display()))?;
+        p.validate()
+            .map_err(|e| format!("policy {}: {e}", ppath.display()))?;
+        p
+    } else {
+        ServicePolicy::default()
+    };
+    Ok(sps
+        .into_iter()
+        .map(|metadata| ServiceProvider {
+            metadata,
+            policy: policy.clone(),
+            file: path.to_path_buf(),
+        })
+        .collect())
+}
+
+impl SpRegistry {
+    pub fn load_dir(dir: &Path) -> SpRegistry {
+        let mut reg = SpRegistry::default();
+        let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
+            Ok(rd) => rd
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "xml"))
+                .collect(),
+            Err(e) => {
+                reg.problems.push(LoadProblem {
+                    file: dir.to_path_buf(),
+                    problem: format!("cannot read metadata folder: {e}"),
+                });
+                return reg;
+            }
+        };
+        files.sort();
+        for f in files {
+            match load_file(&f) {
+                Ok(sps) => {
+                    for sp in sps {
+                        let id = sp.metadata.entity_id.clone();
+                        if let Some(prev) = reg.sps.get(&id) {
+                            reg.problems.push(LoadProblem {
+                                file: f.clone(),
+                                problem: format!(
+                                    "entityID {id} is already defined in {}; skipped",
+                                    prev.file.display()
+                                ),
+                            });
+                            continue;
+                        }
+                        reg.sps.insert(id, Arc::new(sp));
+                    }
+                }
+                Err(problem) => reg.problems.push(LoadProblem { file: f, problem }),
+            }
+        }
+        reg
+    }
+
+    pub fn get(&self, entity_id: &str) -> Option<Arc<ServiceProvider>> {
+        self.sps.get(entity_id).cloned()
+    }
+
+    pub fn all(&self) -> impl Iterator<Item = &Arc<ServiceProvider>> {
+        self.sps.values()
+    }
+
+    pub fn len(&self) -> usize {
+        self.sps.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.sps.is_empty()
+    }
+}
+
+/// The registry in force, swapped whole on reload so readers never see half a load.
+#[derive(Debug, Clone)]
+pub struct SharedRegistry {
+    dir: PathBuf,
+    current: Arc<RwLock<Arc<SpRegistry>>>,
+}
+
+impl SharedRegistry {
+    pub fn load(dir: &Path) -> SharedRegistry {
+        let reg = SpRegistry::load_dir(dir);
+        SharedRegistry {
+            dir: dir.to_path_buf(),
+            current: Arc::new(RwLock::new(Arc::new(reg))),
+        }
+    }
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+    pub fn snapshot(&self) -> Arc<SpRegistry> {
+        match self.current.read() {
+            Ok(g) => g.clone(),
+            Err(p) => p.into_inner().clone(),
+        }
+    }
+    /// Reloads the folder; returns the new registry (its problems are for the caller to log).
+    pub fn reload(&self) -> Arc<SpRegistry> {
+        let reg = Arc::new(SpRegistry::load_dir(&self.dir));
+        match self.current.write() {
+            Ok(mut g) => *g = reg.clone(),
+            Err(p) => *p.into_inner() = reg.clone(),
+        }
+        reg
+    }
+}

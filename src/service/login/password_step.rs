@@ -1,0 +1,129 @@
+//! Step 2: username and password.
+use super::{Finished, LoginError, PendingLogin};
+use crate::audit::{AuditEvent, AuditKind};
+use crate::auth::lockout::{account_key, address_key};
+use crate::auth::Secret;
+use crate::domain::ids::Username;
+use crate::domain::loa::Level;
+use crate::service::Services;
+
+#[derive(Debug)]
+pub enum PasswordOutcome {
+    /// A code was sent; go to the code page.
+    CodeSent,
+    /// Password was all this e-service needs.
+    Done(Finished),
+    /// Unknown user or wrong password: the same answer for both.
+    Invalid,
+    /// Too many failures for this username or address; try again after the given time (ms).
+    Throttled { until_ms: i64 },
+    /// The account is locked by an administrator (only said after a correct password).
+    AccountLocked,
+    /// The password is right but the account has no active smsPASS; no SMS is sent.
+    SmsPassInactive,
+}
+
+impl Services {
+    pub async fn submit_password(
+        &self,
+        login: &PendingLogin,
+        username_raw: &str,
+        password: &Secret,
+        client_addr: Option<String>,
+        old_session_token: Option<&str>,
+        lang: &str,
+    ) -> Result<PasswordOutcome, LoginError> {
+        let now = self.now_ms();
+        let normalised = username_raw.trim().to_lowercase();
+        let acct = account_key(&normalised);
+        let addr = client_addr.as_deref().map(address_key);
+        let mut keys = vec![acct.clone()];
+        keys.extend(addr.clone());
+        if let Some(until_ms) = self.store.throttle_locked_until(&keys, now).await? {
+            let ev = AuditEvent::new(AuditKind::LoginThrottled)
+                .sp(&login.tx.sp_entity_id)
+                .addr(client_addr.clone())
+                .detail(serde_json::json!({ "username": normalised }));
+            self.store.audit(&ev, now).await?;
+            self.metrics.logins.with_label_values(&["password", "throttled"]).inc();
+            return Ok(PasswordOutcome::Throttled { until_ms });
+        }
+        let found = match Username::parse(username_raw) {
+            Ok(u) => self.store.find_login(&u).await?,
+            Err(_) => None,
+        };
+        let ok = self
+            .hasher
+            .verify(password, found.as_ref().map(|(_, h)| h.as_str()))
+            .await?;
+        let citizen = match (ok, found) {
+            (true, Some((c, _))) => c,
+            (_, found) => {
+                let l = &self.cfg.lockout;
+                let mut locked = self
+                    .store
+                    .throttle_fail(&acct, l.account_max_failures, l.window_secs * 1000, l.lock_secs * 1000, now)
+                    .await?;
+                if let Some(a) = &addr {
+                    let by_addr = self
+                        .store
+                        .throttle_fail(a, l.address_max_failures, l.window_secs * 1000, l.lock_secs * 1000, now)
+                        .await?;
+                    locked = locked.max(by_addr);
+                }
+                let mut ev = AuditEvent::new(AuditKind::LoginPasswordFailed)
+                    .sp(&login.tx.sp_entity_id)
+                    .addr(client_addr)
+                    .detail(serde_json::json!({ "username": normalised, "known": found.is_some(),
+                        "locked_until": locked }));
+                if let Some((c, _)) = &found {
+                    ev = ev.citizen(&c.id.0);
+                }
+                self.store.audit(&ev, now).await?;
+                self.metrics.logins.with_label_values(&["password", "failed"]).inc();
+                return Ok(match locked {
+                    Some(until_ms) => PasswordOutcome::Throttled { until_ms },
+                    None => PasswordOutcome::Invalid,
+                });
+            }
+        };
+        if citizen.locked {
+            self.metrics.logins.with_label_values(&["password", "locked"]).inc();
+            return Ok(PasswordOutcome::AccountLocked);
+        }
+        // Step-up transactions already know the citizen: the password must belong to the same one.
+        if let Some(known) = &login.tx.citizen_id {
+            if *known != citizen.id.0 {
+                return Ok(PasswordOutcome::Invalid);
+            }
+        }
+        self.store.throttle_clear(&acct).await?;
+        let ev = AuditEvent::new(AuditKind::LoginPasswordOk)
+            .citizen(&citizen.id.0)
+            .sp(&login.tx.sp_entity_id)
+            .addr(client_addr.clone());
+        self.store
+            .login_tx_password_ok(&login.tx.id, &citizen.id.0, now, &ev)
+            .await?;
+        self.metrics.logins.with_label_values(&["password", "ok"]).inc();
+        if login.pending.target.level <= Level::Password {
+            let done = self
+                .finish_login(
+                    &login.tx.id,
+                    &citizen,
+                    &login.pending,
+                    Level::Password,
+                    old_session_token,
+                    client_addr,
+                )
+                .await?;
+            return Ok(PasswordOutcome::Done(done));
+        }
+        let Some(phone) = citizen.smspass.login_phone().cloned() else {
+            return Ok(PasswordOutcome::SmsPassInactive);
+        };
+        self.send_code(login, &citizen.id.0, &phone, 1, lang, client_addr)
+            .await?;
+        Ok(PasswordOutcome::CodeSent)
+    }
+}

@@ -1,0 +1,260 @@
+//! Step 1: an AuthnRequest arrives at /saml/sso.
+use super::{LoginError, Pending};
+use crate::audit::{AuditEvent, AuditKind};
+use crate::domain::loa::{self, Comparison};
+use crate::saml::binding::{self, InboundMessage};
+use crate::saml::nameid::choose_format;
+use crate::saml::registry::ServiceProvider;
+use crate::saml::request::{self, UnverifiedAuthnRequest, VerifiedAuthnRequest};
+use crate::saml::types::status;
+use crate::service::respond::StatusReply;
+use crate::service::{token_hash, PostForm, Services};
+use crate::storage::LoginTx;
+use chrono::Duration;
+use std::sync::Arc;
+
+/// The raw message as the browser delivered it.
+pub enum SsoInput<'a> {
+    /// The query string exactly as received (signatures are over its octets).
+    Redirect { raw_query: &'a str },
+    Post {
+        saml_request: &'a str,
+        relay_state: Option<&'a str>,
+    },
+}
+
+pub enum SsoOutcome {
+    /// Answer the e-service now (SSO session, or a SAML error status to its metadata ACS).
+    Respond(PostForm),
+    /// Interactive login: set the transaction cookie and send the browser to the login pages.
+    Login { tx_token: String },
+}
+
+fn map_comparison(c: &request::Comparison) -> Comparison {
+    match c {
+        request::Comparison::Exact => Comparison::Exact,
+        request::Comparison::Minimum => Comparison::Minimum,
+        request::Comparison::Maximum => Comparison::Maximum,
+        request::Comparison::Better => Comparison::Better,
+    }
+}
+
+impl Services {
+    pub async fn start_sso(
+        &self,
+        input: SsoInput<'_>,
+        session_token: Option<&str>,
+        client_addr: Option<String>,
+    ) -> Result<SsoOutcome, LoginError> {
+        let max = self.cfg.max_message_bytes;
+        let msg: InboundMessage = match input {
+            SsoInput::Redirect { raw_query } => binding::decode_redirect(raw_query, max),
+            SsoInput::Post {
+                saml_request,
+                relay_state,
+            } => binding::decode_post(saml_request, relay_state, max),
+        }
+        .map_err(|e| self.refused("binding", LoginError::BadRequest(e.to_string())))?;
+        let unverified = UnverifiedAuthnRequest::parse(msg)
+            .map_err(|e| self.refused("parse", LoginError::BadRequest(e.to_string())))?;
+        let reg = self.registry.snapshot();
+        let sp = reg.get(unverified.issuer()).ok_or_else(|| {
+            self.refused("unknown_sp", LoginError::UnknownSp(unverified.issuer().to_string()))
+        })?;
+        if !sp.policy.enabled {
+            return Err(self.refused("disabled", LoginError::SpDisabled(sp.metadata.entity_id.clone())));
+        }
+        let acs_url = unverified
+            .resolve_acs(&sp.metadata)
+            .map_err(|e| self.refused("acs", LoginError::AcsNotInMetadata(e.to_string())))?
+            .location
+            .clone();
+        let request_id = unverified.id().to_string();
+        let relay_state = unverified.relay_state().map(str::to_string);
+        let reply = StatusReply {
+            sp: &sp,
+            acs_url: &acs_url,
+            in_response_to: Some(&request_id),
+            relay_state: relay_state.as_deref(),
+        };
+        let require_sig = sp.metadata.authn_requests_signed
+            || sp.policy.require_signed_requests
+            || self.cfg.require_signed_requests;
+        let now = self.clock.now();
+        let sso_url = self.sso_url();
+        let verified = match unverified.verify(
+            &sp.metadata,
+            require_sig,
+            now,
+            Duration::seconds(self.cfg.clock_skew_secs),
+            &[sso_url.as_str()],
+        ) {
+            Ok(v) => v,
+            Err(e) => {
+                tracing::warn!(sp = %sp.metadata.entity_id, error = %e, "AuthnRequest refused");
+                self.audit_refusal(&sp, &e.to_string(), client_addr.clone()).await;
+                self.metrics.refused_requests.with_label_values(&["verify"]).inc();
+                return match e.saml_status() {
+                    Some((top, second)) => Ok(SsoOutcome::Respond(self.status_form(
+                        &reply,
+                        top,
+                        second,
+                        Some("request refused"),
+                    )?)),
+                    None => Err(LoginError::BadRequest(e.to_string())),
+                };
+            }
+        };
+        let fresh = self
+            .store
+            .remember_request(
+                &sp.metadata.entity_id,
+                &verified.id,
+                (now + Duration::seconds(self.cfg.lifetimes.seen_request_secs)).timestamp_millis(),
+                now.timestamp_millis(),
+            )
+            .await?;
+        if !fresh {
+            self.audit_refusal(&sp, "replayed request ID", client_addr.clone()).await;
+            self.metrics.refused_requests.with_label_values(&["replay"]).inc();
+            return Ok(SsoOutcome::Respond(self.status_form(
+                &reply,
+                status::REQUESTER,
+                Some(status::REQUEST_DENIED),
+                Some("request ID already used"),
+            )?));
+        }
+        self.continue_sso(&sp, verified, acs_url.clone(), session_token, client_addr, &reply)
+            .await
+    }
+
+    async fn continue_sso(
+        &self,
+        sp: &Arc<ServiceProvider>,
+        v: VerifiedAuthnRequest,
+        acs_url: String,
+        session_token: Option<&str>,
+        client_addr: Option<String>,
+        reply: &StatusReply<'_>,
+    ) -> Result<SsoOutcome, LoginError> {
+        let requested_format = v.name_id_policy.as_ref().and_then(|p| p.format.clone());
+        let name_id_format = match choose_format(
+            requested_format.as_deref(),
+            &sp.metadata.name_id_formats,
+            &sp.policy.name_id_formats,
+        ) {
+            Ok(f) => f,
+            Err(e) => {
+                self.audit_refusal(sp, &e.to_string(), client_addr).await;
+                return Ok(SsoOutcome::Respond(self.status_form(
+                    reply,
+                    status::REQUESTER,
+                    Some(status::INVALID_NAMEID_POLICY),
+                    Some("NameID format not available"),
+                )?));
+            }
+        };
+        let requested = v
+            .requested_authn_context
+            .as_ref()
+            .map(|r| (map_comparison(&r.comparison), r.class_refs.as_slice()));
+        let target = match loa::decide(requested, sp.policy.level()) {
+            Ok(t) => t,
+            Err(e) => {
+                self.audit_refusal(sp, &e.to_string(), client_addr).await;
+                return Ok(SsoOutcome::Respond(self.status_form(
+                    reply,
+                    status::REQUESTER,
+                    Some(status::NO_AUTHN_CONTEXT),
+                    Some("requested authentication context cannot be satisfied"),
+                )?));
+            }
+        };
+        let mut pending = Pending {
+            request_id: Some(v.id.clone()),
+            sp: sp.metadata.entity_id.clone(),
+            acs_url,
+            relay_state: v.relay_state.clone(),
+            force_authn: v.force_authn,
+            target,
+            name_id_format,
+            step_up: false,
+        };
+        let session = match session_token {
+            Some(t) => self.valid_session(t).await?,
+            None => None,
+        };
+        let mut preset_citizen = None;
+        if let Some(s) = &session {
+            if !v.force_authn {
+                let level = crate::domain::loa::Level::from_i32(s.level);
+                if let Some(level) = level {
+                    if pending.target.satisfied_by(level) {
+                        let form = self.respond_from_session(s, &pending, level).await?;
+                        return Ok(SsoOutcome::Respond(form));
+                    }
+                    if level < pending.target.level {
+                        // Step-up: the password is proven by the session; ask only the SMS code.
+                        pending.step_up = true;
+                        preset_citizen = Some((s.citizen_id.clone(), s.authn_instant));
+                    }
+                }
+            }
+        }
+        if v.is_passive {
+            return Ok(SsoOutcome::Respond(self.status_form(
+                reply,
+                status::RESPONDER,
+                Some(status::NO_PASSIVE),
+                Some("no session and passive authentication requested"),
+            )?));
+        }
+        let now = self.now_ms();
+        let tx_token = self.rng.token();
+        let tx = LoginTx {
+            id: uuid::Uuid::new_v4().to_string(),
+            token_hash: token_hash(&self.keyed, &tx_token)?,
+            sp_entity_id: sp.metadata.entity_id.clone(),
+            request_json: serde_json::to_string(&pending)
+                .map_err(|e| LoginError::Internal(e.to_string()))?,
+            citizen_id: preset_citizen.as_ref().map(|(c, _)| c.clone()),
+            password_at: preset_citizen.as_ref().map(|(_, at)| *at),
+            created_at: now,
+            expires_at: now + self.cfg.lifetimes.login_transaction_secs * 1000,
+            completed: false,
+        };
+        let ev = AuditEvent::new(AuditKind::LoginStarted)
+            .sp(&sp.metadata.entity_id)
+            .addr(client_addr)
+            .detail(serde_json::json!({
+                "request_id": v.id,
+                "binding": format!("{:?}", v.binding),
+                "signed": v.was_signed,
+                "target": pending.target.level.name(),
+                "step_up": pending.step_up,
+                "force_authn": v.force_authn,
+            }));
+        let ev = match &preset_citizen {
+            Some((c, _)) => ev.citizen(c),
+            None => ev,
+        };
+        self.store.create_login_tx(&tx, now, &ev).await?;
+        Ok(SsoOutcome::Login { tx_token })
+    }
+
+    fn refused(&self, reason: &str, e: LoginError) -> LoginError {
+        tracing::info!(reason, error = %e, "SAML request refused");
+        self.metrics.refused_requests.with_label_values(&[reason]).inc();
+        e
+    }
+
+    async fn audit_refusal(&self, sp: &ServiceProvider, why: &str, addr: Option<String>) {
+        let ev = AuditEvent::new(AuditKind::RequestRefused)
+            .sp(&sp.metadata.entity_id)
+            .addr(addr)
+            .detail(serde_json::json!({ "reason": why }));
+        if let Err(e) = self.store.audit(&ev, self.now_ms()).await {
+            tracing::error!(error = %e, "audit write failed");
+        }
+    }
+}

@@ -1,0 +1,283 @@
+//! Building the answers to e-services: signed success Responses and SAML status Responses, always to an
+//! ACS taken from metadata.
+use super::login::{Finished, LoginError, Pending};
+use super::{token_hash, Services};
+use crate::audit::{AuditEvent, AuditKind};
+use crate::auth::session::{is_valid, SessionTimes};
+use crate::domain::citizen::Citizen;
+use crate::domain::loa::Level;
+use crate::domain::release::{release, NAME_FORMAT_URI};
+use crate::saml::nameid::pairwise;
+use crate::saml::registry::ServiceProvider;
+use crate::saml::response::{self, Attribute, NameId, StatusResponse, SuccessResponse};
+use crate::saml::types::{nameid, status};
+use crate::storage::{Participant, SessionRecord};
+use base64::Engine;
+use chrono::{DateTime, Duration, Utc};
+
+/// An auto-submitting POST form to an e-service's ACS.
+#[derive(Debug, Clone)]
+pub struct PostForm {
+    pub acs_url: String,
+    pub saml_response: String,
+    pub relay_state: Option<String>,
+    pub sp_name: String,
+}
+
+pub(crate) struct StatusReply<'a> {
+    pub sp: &'a ServiceProvider,
+    pub acs_url: &'a str,
+    pub in_response_to: Option<&'a str>,
+    pub relay_state: Option<&'a str>,
+}
+
+fn ms_to_dt(ms: i64) -> DateTime<Utc> {
+    DateTime::<Utc>::from_timestamp_millis(ms).unwrap_or_default()
+}
+
+impl Services {
+    pub(crate) fn status_form(
+        &self,
+        r: &StatusReply<'_>,
+        top: &str,
+        second: Option<&str>,
+        message: Option<&str>,
+    ) -> Result<PostForm, LoginError> {
+        let id = self.rng.xml_id();
+        let xml = response::build_status(
+            &self.signing_key,
+            &StatusResponse {
+                response_id: &id,
+                issuer: &self.cfg.entity_id,
+                destination: r.acs_url,
+                in_response_to: r.in_response_to,
+                issue_instant: self.clock.now(),
+                top_status: top,
+                second_status: second,
+                message,
+                sign: true,
+            },
+        )
+        .map_err(|e| LoginError::Internal(e.to_string()))?;
+        Ok(PostForm {
+            acs_url: r.acs_url.to_string(),
+            saml_response: base64::engine::general_purpose::STANDARD.encode(xml),
+            relay_state: r.relay_state.map(str::to_string),
+            sp_name: r.sp.display_name("sl"),
+        })
+    }
+
+    /// A SAML status Response for a pending login that the citizen cancelled or that cannot finish.
+    pub(crate) fn pending_status_form(
+        &self,
+        pending: &Pending,
+        top: &str,
+        second: Option<&str>,
+    ) -> Result<PostForm, LoginError> {
+        let reg = self.registry.snapshot();
+        let sp = reg
+            .get(&pending.sp)
+            .ok_or_else(|| LoginError::UnknownSp(pending.sp.clone()))?;
+        self.status_form(
+            &StatusReply {
+                sp: &sp,
+                acs_url: &pending.acs_url,
+                in_response_to: pending.request_id.as_deref(),
+                relay_state: pending.relay_state.as_deref(),
+            },
+            top,
+            second,
+            None,
+        )
+    }
+
+    /// The SSO session named by a cookie, if it is still valid (and not the citizen's locked account).
+    pub(crate) async fn valid_session(&self, token: &str) -> Result<Option<SessionRecord>, LoginError> {
+        let h = token_hash(&self.keyed, token)?;
+        let Some(s) = self.store.find_session(&h).await? else {
+            return Ok(None);
+        };
+        let times = SessionTimes {
+            created_at: ms_to_dt(s.created_at),
+            last_seen_at: ms_to_dt(s.last_seen_at),
+            revoked: s.revoked,
+        };
+        let l = &self.cfg.lifetimes;
+        if !is_valid(
+            &times,
+            self.clock.now(),
+            Duration::seconds(l.sso_idle_secs),
+            Duration::seconds(l.sso_absolute_secs),
+        ) {
+            return Ok(None);
+        }
+        Ok(Some(s))
+    }
+
+    pub(crate) async fn respond_from_session(
+        &self,
+        s: &SessionRecord,
+        pending: &Pending,
+        level: Level,
+    ) -> Result<PostForm, LoginError> {
+        let citizen = self
+            .store
+            .get_citizen(&s.citizen_id)
+            .await?
+            .ok_or_else(|| LoginError::Internal("session without citizen".into()))?;
+        if citizen.locked {
+            return Err(LoginError::NoTransaction);
+        }
+        self.metrics.assertions.with_label_values(&["session"]).inc();
+        self.success_form(&citizen, s, pending, level).await
+    }
+
+    /// The login is done at `level`: rotate the SSO session (a new token; the old session revoked) and
+    /// build the Response.
+    pub(crate) async fn finish_login(
+        &self,
+        tx_id: &str,
+        citizen: &Citizen,
+        pending: &Pending,
+        level: Level,
+        old_session_token: Option<&str>,
+        client_addr: Option<String>,
+    ) -> Result<Finished, LoginError> {
+        if !self.store.complete_login_tx(tx_id).await? {
+            return Err(LoginError::NoTransaction);
+        }
+        let old = match old_session_token {
+            Some(t) => self.valid_session(t).await?,
+            None => None,
+        };
+        let now = self.now_ms();
+        let token = self.rng.token();
+        let rec = SessionRecord {
+            id: uuid::Uuid::new_v4().to_string(),
+            token_hash: token_hash(&self.keyed, &token)?,
+            citizen_id: citizen.id.0.clone(),
+            level: level.as_i32(),
+            authn_instant: now,
+            created_at: now,
+            last_seen_at: now,
+            expires_at: now + self.cfg.lifetimes.sso_absolute_secs * 1000,
+            revoked: false,
+        };
+        let kind = if pending.step_up {
+            AuditKind::SessionUpgraded
+        } else {
+            AuditKind::SessionCreated
+        };
+        let ev = AuditEvent::new(kind)
+            .citizen(&citizen.id.0)
+            .sp(&pending.sp)
+            .addr(client_addr)
+            .detail(serde_json::json!({ "level": level.name(), "session": rec.id }));
+        self.store
+            .create_session(&rec, old.as_ref().map(|o| o.id.as_str()), now, &ev)
+            .await?;
+        self.metrics
+            .assertions
+            .with_label_values(&[level.name()])
+            .inc();
+        let form = self.success_form(citizen, &rec, pending, level).await?;
+        Ok(Finished {
+            form,
+            session_token: Some(token),
+        })
+    }
+
+    async fn success_form(
+        &self,
+        citizen: &Citizen,
+        s: &SessionRecord,
+        pending: &Pending,
+        level: Level,
+    ) -> Result<PostForm, LoginError> {
+        let reg = self.registry.snapshot();
+        let sp = reg
+            .get(&pending.sp)
+            .ok_or_else(|| LoginError::UnknownSp(pending.sp.clone()))?;
+        let name_id_value = match pending.name_id_format.as_str() {
+            nameid::TRANSIENT => self.rng.token(),
+            nameid::EMAIL => citizen
+                .email
+                .clone()
+                .ok_or_else(|| LoginError::Internal("e-mail NameID but no e-mail".into()))?,
+            _ => pairwise(&self.nameid_secret, &citizen.id.0, &sp.metadata.entity_id)
+                .map_err(|e| LoginError::Internal(e.to_string()))?,
+        };
+        let name_id = NameId {
+            value: name_id_value,
+            format: pending.name_id_format.clone(),
+            name_qualifier: Some(self.cfg.entity_id.clone()),
+            sp_name_qualifier: Some(sp.metadata.entity_id.clone()),
+        };
+        let attributes: Vec<Attribute> = release(citizen, &sp.policy)
+            .into_iter()
+            .map(|r| Attribute {
+                name: r.name.to_string(),
+                friendly_name: Some(r.friendly_name.to_string()),
+                name_format: NAME_FORMAT_URI.to_string(),
+                values: r.values,
+            })
+            .collect();
+        let now = self.clock.now();
+        let skew = Duration::seconds(self.cfg.clock_skew_secs);
+        let response_id = self.rng.xml_id();
+        let assertion_id = self.rng.xml_id();
+        let class_ref = pending.target.class_ref_for(level);
+        let xml = response::build_success(
+            &self.signing_key,
+            &SuccessResponse {
+                response_id: &response_id,
+                assertion_id: &assertion_id,
+                issuer: &self.cfg.entity_id,
+                destination: &pending.acs_url,
+                in_response_to: pending.request_id.as_deref(),
+                audience: &sp.metadata.entity_id,
+                name_id: &name_id,
+                issue_instant: now,
+                not_before: now - skew,
+                not_on_or_after: now + Duration::seconds(self.cfg.lifetimes.assertion_secs),
+                authn_instant: ms_to_dt(s.authn_instant),
+                session_index: &s.id,
+                session_not_on_or_after: Some(ms_to_dt(s.expires_at)),
+                authn_context_class_ref: &class_ref,
+                attributes: &attributes,
+                sign_assertion: sp.policy.sign_assertion || sp.metadata.want_assertions_signed,
+                sign_response: sp.policy.sign_response,
+            },
+        )
+        .map_err(|e| LoginError::Internal(e.to_string()))?;
+        let ev = AuditEvent::new(AuditKind::AssertionIssued)
+            .citizen(&citizen.id.0)
+            .sp(&sp.metadata.entity_id)
+            .detail(serde_json::json!({
+                "assertion_id": assertion_id,
+                "name_id": name_id.value,
+                "name_id_format": name_id.format,
+                "context": class_ref,
+                "in_response_to": pending.request_id,
+                "status": status::SUCCESS,
+            }));
+        self.store
+            .add_participant(
+                &s.id,
+                &Participant {
+                    sp_entity_id: sp.metadata.entity_id.clone(),
+                    name_id: name_id.value.clone(),
+                    name_id_format: name_id.format.clone(),
+                },
+                now.timestamp_millis(),
+                &ev,
+            )
+            .await?;
+        Ok(PostForm {
+            acs_url: pending.acs_url.clone(),
+            saml_response: base64::engine::general_purpose::STANDARD.encode(xml),
+            relay_state: pending.relay_state.clone(),
+            sp_name: sp.display_name("sl"),
+        })
+    }
+}

@@ -1,0 +1,22 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "login_transactions")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: String,
+    pub token_hash: String,
+    pub sp_entity_id: String,
+    #[sea_orm(column_type = "Text")]
+    pub request_json: String,
+    pub citizen_id: Option<String>,
+    pub password_at: Option<i64>,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub completed: bool,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

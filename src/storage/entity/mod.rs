@@ -1,0 +1,9 @@
+pub mod audit_event;
+pub mod citizen;
+pub mod credential;
+pub mod login_transaction;
+pub mod otp_challenge;
+pub mod seen_request;
+pub mod session_participant;
+pub mod sso_session;
+pub mod throttle;

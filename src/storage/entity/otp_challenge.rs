@@ -1,0 +1,22 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "otp_challenges")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: String,
+    pub login_transaction_id: String,
+    pub code_hash: String,
+    pub phone: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub attempts: i32,
+    pub sends: i32,
+    pub last_sent_at: i64,
+    pub spent: bool,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

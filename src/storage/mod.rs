@@ -1,0 +1,89 @@
+//! Persistence. The only module that names sea_orm; it hands out plain types, never ActiveModels.
+mod audit;
+mod citizens;
+pub use citizens::NewCitizen;
+pub mod entity;
+mod logins;
+mod sessions;
+mod types;
+
+pub use types::*;
+
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr};
+use std::time::Duration;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("database error: {0}")]
+    Db(#[from] DbErr),
+    #[error("stored data is inconsistent: {0}")]
+    Corrupt(String),
+    #[error("already exists: {0}")]
+    Conflict(String),
+    #[error("not found: {0}")]
+    NotFound(String),
+}
+
+#[derive(Clone, Debug)]
+pub struct Store {
+    db: DatabaseConnection,
+}
+
+impl Store {
+    pub async fn connect(url: &str) -> Result<Store, StorageError> {
+        if let Some(path) = url
+            .strip_prefix("sqlite://")
+            .map(|p| p.split('?').next().unwrap_or(p))
+        {
+            if let Some(parent) = std::path::Path::new(path).parent() {
+                if !parent.as_os_str().is_empty() {
+                    std::fs::create_dir_all(parent).map_err(|e| {
+                        StorageError::Corrupt(format!("cannot create {}: {e}", parent.display()))
+                    })?;
+                }
+            }
+        }
+        let mut opts = ConnectOptions::new(url.to_owned());
+        let sqlite = url.starts_with("sqlite:");
+        opts.max_connections(if sqlite { 8 } else { 32 })
+            .min_connections(1)
+            .connect_timeout(Duration::from_secs(10))
+            .sqlx_logging(false);
+        let db = Database::connect(opts).await?;
+        if sqlite {
+            // WAL lets readers run beside the writer; busy_timeout makes writers wait instead of failing.
+            for pragma in [
+                "PRAGMA journal_mode=WAL",
+                "PRAGMA busy_timeout=5000",
+                "PRAGMA foreign_keys=ON",
+                "PRAGMA synchronous=NORMAL",
+            ] {
+                db.execute_unprepared(pragma).await?;
+            }
+        }
+        Ok(Store { db })
+    }
+
+    pub async fn migrate(&self) -> Result<(), StorageError> {
+        use migration::MigratorTrait;
+        migration::Migrator::up(&self.db, None).await?;
+        Ok(())
+    }
+
+    pub async fn ping(&self) -> Result<(), StorageError> {
+        self.db.execute_unprepared("SELECT 1").await?;
+        Ok(())
+    }
+
+    /// Deletes expired login transactions, OTPs, sessions, throttles and replay-cache rows.
+    pub async fn purge_expired(&self, now_ms: i64) -> Result<u64, StorageError> {
+        let mut n = self.purge_logins(now_ms).await?;
+        n += self.purge_sessions(now_ms).await?;
+        Ok(n)
+    }
+}
+
+fn is_unique_violation(e: &DbErr) -> bool {
+    let s = e.to_string().to_lowercase();
+    s.contains("unique") || s.contains("duplicate key") || s.contains("primary key")
+}

@@ -1,0 +1,134 @@
+//! IdP SSO sessions and the e-services each session has logged in to.
+use super::entity::{session_participant as part, sso_session as sess};
+use super::{audit, Participant, SessionRecord, StorageError, Store};
+use crate::audit::AuditEvent;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+
+fn from(m: sess::Model) -> SessionRecord {
+    SessionRecord {
+        id: m.id,
+        token_hash: m.token_hash,
+        citizen_id: m.citizen_id,
+        level: m.level,
+        authn_instant: m.authn_instant,
+        created_at: m.created_at,
+        last_seen_at: m.last_seen_at,
+        expires_at: m.expires_at,
+        revoked: m.revoked,
+    }
+}
+
+impl Store {
+    /// Stores a new session; `replaces` (the session the browser had, if any) is revoked in the same
+    /// transaction, so a login always rotates the session token.
+    pub async fn create_session(
+        &self,
+        s: &SessionRecord,
+        replaces: Option<&str>,
+        now_ms: i64,
+        ev: &AuditEvent,
+    ) -> Result<(), StorageError> {
+        let t = self.db.begin().await?;
+        if let Some(old) = replaces {
+            sess::Entity::update_many()
+                .col_expr(sess::Column::Revoked, Expr::value(true))
+                .filter(sess::Column::Id.eq(old))
+                .exec(&t)
+                .await?;
+        }
+        sess::ActiveModel {
+            id: Set(s.id.clone()),
+            token_hash: Set(s.token_hash.clone()),
+            citizen_id: Set(s.citizen_id.clone()),
+            level: Set(s.level),
+            authn_instant: Set(s.authn_instant),
+            created_at: Set(s.created_at),
+            last_seen_at: Set(s.last_seen_at),
+            expires_at: Set(s.expires_at),
+            revoked: Set(false),
+        }
+        .insert(&t)
+        .await?;
+        audit::write(&t, ev, now_ms).await?;
+        t.commit().await?;
+        Ok(())
+    }
+
+    pub async fn find_session(&self, token_hash: &str) -> Result<Option<SessionRecord>, StorageError> {
+        Ok(sess::Entity::find()
+            .filter(sess::Column::TokenHash.eq(token_hash))
+            .one(&self.db)
+            .await?
+            .map(from))
+    }
+
+    pub async fn touch_session(&self, id: &str, now_ms: i64) -> Result<(), StorageError> {
+        sess::Entity::update_many()
+            .col_expr(sess::Column::LastSeenAt, Expr::value(now_ms))
+            .filter(sess::Column::Id.eq(id))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn revoke_session(&self, id: &str) -> Result<(), StorageError> {
+        sess::Entity::update_many()
+            .col_expr(sess::Column::Revoked, Expr::value(true))
+            .filter(sess::Column::Id.eq(id))
+            .exec(&self.db)
+            .await?;
+        Ok(())
+    }
+
+    /// Records that an assertion was issued to an SP within a session, with its audit event.
+    pub async fn add_participant(
+        &self,
+        session_id: &str,
+        p: &Participant,
+        now_ms: i64,
+        ev: &AuditEvent,
+    ) -> Result<(), StorageError> {
+        let t = self.db.begin().await?;
+        part::ActiveModel {
+            id: Set(uuid::Uuid::new_v4().to_string()),
+            session_id: Set(session_id.to_string()),
+            sp_entity_id: Set(p.sp_entity_id.clone()),
+            name_id: Set(p.name_id.clone()),
+            name_id_format: Set(p.name_id_format.clone()),
+            created_at: Set(now_ms),
+        }
+        .insert(&t)
+        .await?;
+        sess::Entity::update_many()
+            .col_expr(sess::Column::LastSeenAt, Expr::value(now_ms))
+            .filter(sess::Column::Id.eq(session_id))
+            .exec(&t)
+            .await?;
+        audit::write(&t, ev, now_ms).await?;
+        t.commit().await?;
+        Ok(())
+    }
+
+    pub async fn participants(&self, session_id: &str) -> Result<Vec<Participant>, StorageError> {
+        Ok(part::Entity::find()
+            .filter(part::Column::SessionId.eq(session_id))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|m| Participant {
+                sp_entity_id: m.sp_entity_id,
+                name_id: m.name_id,
+                name_id_format: m.name_id_format,
+            })
+            .collect())
+    }
+
+    pub(super) async fn purge_sessions(&self, now_ms: i64) -> Result<u64, StorageError> {
+        Ok(sess::Entity::delete_many()
+            .filter(sess::Column::ExpiresAt.lt(now_ms))
+            .exec(&self.db)
+            .await?
+            .rows_affected)
+    }
+}

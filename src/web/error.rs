@@ -1,0 +1,129 @@
+//! The single mapping from errors to HTTP. Citizens see a translated page with a reference id; the
+//! details go to the log only.
+use super::state::AppState;
+use crate::service::login::LoginError;
+use actix_web::dev::ServiceResponse;
+use actix_web::http::{header, StatusCode};
+use actix_web::middleware::ErrorHandlerResponse;
+use actix_web::{web, HttpResponse, ResponseError};
+
+const REF_HEADER: &str = "x-error-reference";
+const KEY_HEADER: &str = "x-error-message";
+
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("unknown e-service: {0}")]
+    UnknownSp(String),
+    #[error("e-service disabled: {0}")]
+    SpDisabled(String),
+    #[error("ACS not in metadata: {0}")]
+    Acs(String),
+    #[error("no login transaction")]
+    NoTransaction,
+    #[error("CSRF token missing or wrong")]
+    Csrf,
+    #[error("smsPASS not active")]
+    SmsPassInactive,
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl From<LoginError> for WebError {
+    fn from(e: LoginError) -> Self {
+        match e {
+            LoginError::BadRequest(s) => WebError::BadRequest(s),
+            LoginError::UnknownSp(s) => WebError::UnknownSp(s),
+            LoginError::SpDisabled(s) => WebError::SpDisabled(s),
+            LoginError::AcsNotInMetadata(s) => WebError::Acs(s),
+            LoginError::NoTransaction => WebError::NoTransaction,
+            LoginError::SmsPassInactive => WebError::SmsPassInactive,
+            LoginError::Internal(s) => WebError::Internal(s),
+        }
+    }
+}
+
+impl WebError {
+    fn message_key(&self) -> &'static str {
+        match self {
+            WebError::BadRequest(_) => "error.bad_request",
+            WebError::UnknownSp(_) => "error.unknown_sp",
+            WebError::SpDisabled(_) => "error.sp_disabled",
+            WebError::Acs(_) => "error.acs",
+            WebError::NoTransaction => "error.no_transaction",
+            WebError::Csrf => "error.csrf",
+            WebError::SmsPassInactive => "password.smspass_inactive",
+            WebError::Internal(_) => "error.internal",
+        }
+    }
+}
+
+impl ResponseError for WebError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            WebError::BadRequest(_) | WebError::Acs(_) => StatusCode::BAD_REQUEST,
+            WebError::UnknownSp(_) | WebError::SpDisabled(_) => StatusCode::FORBIDDEN,
+            WebError::NoTransaction => StatusCode::BAD_REQUEST,
+            WebError::Csrf | WebError::SmsPassInactive => StatusCode::FORBIDDEN,
+            WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let reference = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
+        match self {
+            WebError::Internal(_) => tracing::error!(reference, error = %self, "request failed"),
+            _ => tracing::info!(reference, error = %self, "request refused"),
+        }
+        HttpResponse::build(self.status_code())
+            .insert_header((REF_HEADER, reference))
+            .insert_header((KEY_HEADER, self.message_key()))
+            .finish()
+    }
+}
+
+/// Renders every error response (from handlers, extractors or the router) as the translated page.
+pub fn render_error_page<B>(
+    res: ServiceResponse<B>,
+) -> actix_web::Result<ErrorHandlerResponse<B>> {
+    let (req, res) = res.into_parts();
+    let status = res.status();
+    let reference = res
+        .headers()
+        .get(REF_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string()[..12].to_string());
+    let key = res
+        .headers()
+        .get(KEY_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .unwrap_or_else(|| match status {
+            StatusCode::NOT_FOUND => "error.not_found".into(),
+            s if s.is_server_error() => "error.internal".into(),
+            _ => "error.bad_request".into(),
+        });
+    if !res.headers().contains_key(REF_HEADER) {
+        tracing::info!(reference, %status, path = req.path(), "error response");
+    }
+    let body = req
+        .app_data::<web::Data<AppState>>()
+        .map(|st| {
+            let lang = super::extract::lang_of(&req, &st.services.cfg.default_language);
+            st.views.error_page(lang, &key, &reference)
+        })
+        .unwrap_or_else(|| format!("Error {status} ({reference})"));
+    let mut new = HttpResponse::build(status);
+    new.insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"));
+    for (name, value) in res.headers() {
+        if name.as_str() != REF_HEADER && name.as_str() != KEY_HEADER && name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            new.append_header((name.clone(), value.clone()));
+        }
+    }
+    let new = new.body(body);
+    Ok(ErrorHandlerResponse::Response(
+        ServiceResponse::new(req, new).map_into_right_body(),
+    ))
+}

@@ -1,0 +1,116 @@
+//! Typed request guards.
+//!
+//! Guarantees: a handler that takes [`PendingLoginGuard`] runs only with a live, unfinished login
+//! transaction named by the transaction cookie; a handler that takes [`CsrfForm`] runs only when the
+//! form's `csrf_token` equals the token bound to that transaction (constant-time compare) — a missing or
+//! foreign token is refused with 403 before the handler runs.
+use super::cookies;
+use super::error::WebError;
+use super::state::AppState;
+use crate::service::login::PendingLogin;
+use actix_web::dev::Payload;
+use actix_web::{web, FromRequest, HttpRequest};
+use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
+
+fn state(req: &HttpRequest) -> Result<web::Data<AppState>, WebError> {
+    req.app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| WebError::Internal("app state missing".into()))
+}
+
+/// The page language: cookie, else Accept-Language, else the configured default.
+pub fn lang_of(req: &HttpRequest, default: &str) -> &'static str {
+    let cookie = req.cookie(cookies::LANG).map(|c| c.value().to_string());
+    let al = req
+        .headers()
+        .get(actix_web::http::header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    crate::i18n::negotiate(cookie.as_deref(), al, default)
+}
+
+pub struct Lang(pub &'static str);
+
+impl FromRequest for Lang {
+    type Error = WebError;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(
+            state(req).map(|st| Lang(lang_of(req, &st.services.cfg.default_language))),
+        )
+    }
+}
+
+/// The client's address as seen on the connection.
+pub struct ClientAddr(pub Option<String>);
+
+impl FromRequest for ClientAddr {
+    type Error = WebError;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(Ok(ClientAddr(req.peer_addr().map(|a| a.ip().to_string()))))
+    }
+}
+
+/// The SSO session cookie value, if any (validity is checked by the service).
+pub struct SessionToken(pub Option<String>);
+
+impl FromRequest for SessionToken {
+    type Error = WebError;
+    type Future = std::future::Ready<Result<Self, Self::Error>>;
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        std::future::ready(Ok(SessionToken(
+            req.cookie(cookies::SSO).map(|c| c.value().to_string()),
+        )))
+    }
+}
+
+/// A live login transaction.
+pub struct PendingLoginGuard {
+    pub login: PendingLogin,
+    pub tx_token: String,
+}
+
+impl FromRequest for PendingLoginGuard {
+    type Error = WebError;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let st = state(req);
+        let token = req.cookie(cookies::TX).map(|c| c.value().to_string());
+        Box::pin(async move {
+            let st = st?;
+            let token = token.ok_or(WebError::NoTransaction)?;
+            let login = st.services.pending_login(&token).await?;
+            Ok(PendingLoginGuard {
+                login,
+                tx_token: token,
+            })
+        })
+    }
+}
+
+pub trait HasCsrf {
+    fn csrf_token(&self) -> &str;
+}
+
+/// A form whose CSRF token has been checked against the login transaction.
+pub struct CsrfForm<T>(pub T);
+
+impl<T: DeserializeOwned + HasCsrf + 'static> FromRequest for CsrfForm<T> {
+    type Error = WebError;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let st = state(req);
+        let token = req.cookie(cookies::TX).map(|c| c.value().to_string());
+        let form = web::Form::<T>::from_request(req, payload);
+        Box::pin(async move {
+            let st = st?;
+            let form = form.await.map_err(|_| WebError::Csrf)?.into_inner();
+            let token = token.ok_or(WebError::NoTransaction)?;
+            if !st.services.csrf_ok(&token, form.csrf_token()) {
+                return Err(WebError::Csrf);
+            }
+            Ok(CsrfForm(form))
+        })
+    }
+}

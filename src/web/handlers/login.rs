@@ -1,0 +1,232 @@
+//! The login pages: method choice, password, SMS code, cancel.
+use super::{clear_tx, html, post_page};
+use crate::auth::Secret;
+use crate::service::login::{Finished, OtpOutcome, PasswordOutcome};
+use crate::web::cookies;
+use crate::web::error::WebError;
+use crate::web::extract::{ClientAddr, CsrfForm, HasCsrf, Lang, PendingLoginGuard, SessionToken};
+use crate::web::state::AppState;
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+
+#[derive(Deserialize)]
+pub struct CsrfOnly {
+    csrf_token: String,
+}
+impl HasCsrf for CsrfOnly {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    csrf_token: String,
+    username: String,
+    password: String,
+}
+impl HasCsrf for PasswordForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+#[derive(Deserialize)]
+pub struct OtpForm {
+    csrf_token: String,
+    otp: String,
+}
+impl HasCsrf for OtpForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+fn see_other(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, to))
+        .finish()
+}
+
+fn render(st: &AppState, page: &str, lang: &str, back: &str, data: serde_json::Value) -> Result<HttpResponse, WebError> {
+    st.views
+        .render(page, lang, back, data)
+        .map(html)
+        .map_err(|e| WebError::Internal(e.to_string()))
+}
+
+/// The login is finished: set the new session cookie, forget the transaction, post to the e-service.
+fn finished(st: &AppState, lang: &str, f: Finished) -> Result<HttpResponse, WebError> {
+    let mut resp = post_page(st, lang, &f.form)?;
+    let cfg = &st.services.cfg;
+    if let Some(token) = f.session_token {
+        resp.add_cookie(&cookies::sso(token, cfg.secure_cookies(), cfg.lifetimes.sso_absolute_secs))
+            .map_err(|e| WebError::Internal(e.to_string()))?;
+    }
+    resp.add_cookie(&clear_tx(st))
+        .map_err(|e| WebError::Internal(e.to_string()))?;
+    Ok(resp)
+}
+
+pub async fn choose(st: web::Data<AppState>, g: PendingLoginGuard, lang: Lang) -> Result<HttpResponse, WebError> {
+    if g.login.password_done() && g.login.needs_sms() && !g.login.is_step_up() {
+        return Ok(see_other("/login/otp"));
+    }
+    let csrf = st.services.csrf_token(&g.tx_token)?;
+    render(&st, "choose", lang.0, "/login", json!({
+        "title": g.login.sp_name(lang.0),
+        "sp_name": g.login.sp_name(lang.0),
+        "csrf": csrf,
+        "step_up": g.login.is_step_up(),
+    }))
+}
+
+fn password_view(
+    st: &AppState,
+    g: &PendingLoginGuard,
+    lang: &str,
+    username: &str,
+    message: Option<&str>,
+    extra: &str,
+) -> Result<HttpResponse, WebError> {
+    let csrf = st.services.csrf_token(&g.tx_token)?;
+    render(st, "password", lang, "/login/password", json!({
+        "title": g.login.sp_name(lang),
+        "sp_name": g.login.sp_name(lang),
+        "csrf": csrf,
+        "username": username,
+        "message": message,
+        "message_extra": extra,
+    }))
+}
+
+pub async fn password_page(st: web::Data<AppState>, g: PendingLoginGuard, lang: Lang) -> Result<HttpResponse, WebError> {
+    if g.login.is_step_up() {
+        return Ok(see_other("/login"));
+    }
+    password_view(&st, &g, lang.0, "", None, "")
+}
+
+#[allow(clippy::too_many_arguments)]
+pub async fn password_submit(
+    st: web::Data<AppState>,
+    g: PendingLoginGuard,
+    form: CsrfForm<PasswordForm>,
+    lang: Lang,
+    addr: ClientAddr,
+    session: SessionToken,
+) -> Result<HttpResponse, WebError> {
+    let f = form.0;
+    let outcome = st
+        .services
+        .submit_password(&g.login, &f.username, &Secret::new(f.password), addr.0, session.0.as_deref(), lang.0)
+        .await?;
+    let user = f.username.chars().take(64).collect::<String>();
+    match outcome {
+        PasswordOutcome::CodeSent => Ok(see_other("/login/otp")),
+        PasswordOutcome::Done(fin) => finished(&st, lang.0, fin),
+        PasswordOutcome::Invalid => password_view(&st, &g, lang.0, &user, Some("password.invalid"), ""),
+        PasswordOutcome::Throttled { until_ms } => {
+            let mins = ((until_ms - st.services.now_ms()) as f64 / 60_000.0).ceil().max(1.0) as i64;
+            let extra = if lang.0 == "en" { format!("{mins} min.") } else { format!("{mins} min.") };
+            password_view(&st, &g, lang.0, &user, Some("password.throttled"), &extra)
+        }
+        PasswordOutcome::AccountLocked => password_view(&st, &g, lang.0, &user, Some("password.locked"), ""),
+        PasswordOutcome::SmsPassInactive => Err(WebError::SmsPassInactive),
+    }
+}
+
+async fn otp_view(
+    st: &AppState,
+    g: &PendingLoginGuard,
+    lang: &str,
+    message: Option<&str>,
+    extra: &str,
+) -> Result<HttpResponse, WebError> {
+    let csrf = st.services.csrf_token(&g.tx_token)?;
+    let phone = st.services.code_phone_masked(&g.login).await?;
+    render(st, "otp", lang, "/login/otp", json!({
+        "title": g.login.sp_name(lang),
+        "sp_name": g.login.sp_name(lang),
+        "csrf": csrf,
+        "phone": phone,
+        "message": message,
+        "message_extra": extra,
+    }))
+}
+
+pub async fn otp_page(st: web::Data<AppState>, g: PendingLoginGuard, lang: Lang) -> Result<HttpResponse, WebError> {
+    if !g.login.password_done() {
+        return Ok(see_other("/login"));
+    }
+    otp_view(&st, &g, lang.0, None, "").await
+}
+
+fn otp_message(o: &OtpOutcome) -> (&'static str, String) {
+    match o {
+        OtpOutcome::Wrong { attempts_left } => ("otp.wrong", attempts_left.to_string()),
+        OtpOutcome::Expired => ("otp.expired", String::new()),
+        OtpOutcome::Voided { can_resend: true } => ("otp.voided", String::new()),
+        OtpOutcome::Voided { can_resend: false } => ("otp.no_more", String::new()),
+        OtpOutcome::Resent => ("otp.resent", String::new()),
+        OtpOutcome::ResendRefused { wait_secs: Some(s) } => ("otp.resend_wait", format!("{s} s")),
+        OtpOutcome::ResendRefused { wait_secs: None } => ("otp.no_more", String::new()),
+        OtpOutcome::Done(_) | OtpOutcome::NeedPassword | OtpOutcome::SmsPassInactive => ("error.internal", String::new()),
+    }
+}
+
+pub async fn otp_submit(
+    st: web::Data<AppState>,
+    g: PendingLoginGuard,
+    form: CsrfForm<OtpForm>,
+    lang: Lang,
+    addr: ClientAddr,
+    session: SessionToken,
+) -> Result<HttpResponse, WebError> {
+    let outcome = st
+        .services
+        .submit_code(&g.login, &form.0.otp, addr.0, session.0.as_deref())
+        .await?;
+    match outcome {
+        OtpOutcome::Done(fin) => finished(&st, lang.0, fin),
+        OtpOutcome::NeedPassword => Ok(see_other("/login")),
+        OtpOutcome::SmsPassInactive => Err(WebError::SmsPassInactive),
+        other => {
+            let (key, extra) = otp_message(&other);
+            otp_view(&st, &g, lang.0, Some(key), &extra).await
+        }
+    }
+}
+
+pub async fn otp_send(
+    st: web::Data<AppState>,
+    g: PendingLoginGuard,
+    _form: CsrfForm<CsrfOnly>,
+    lang: Lang,
+    addr: ClientAddr,
+) -> Result<HttpResponse, WebError> {
+    let outcome = st.services.resend_code(&g.login, lang.0, addr.0).await?;
+    match outcome {
+        OtpOutcome::NeedPassword => Ok(see_other("/login")),
+        OtpOutcome::SmsPassInactive => Err(WebError::SmsPassInactive),
+        other => {
+            let (key, extra) = otp_message(&other);
+            otp_view(&st, &g, lang.0, Some(key), &extra).await
+        }
+    }
+}
+
+pub async fn cancel(
+    st: web::Data<AppState>,
+    g: PendingLoginGuard,
+    _form: CsrfForm<CsrfOnly>,
+    lang: Lang,
+) -> Result<HttpResponse, WebError> {
+    let form = st.services.cancel_login(&g.login).await?;
+    let mut resp = post_page(&st, lang.0, &form)?;
+    resp.add_cookie(&clear_tx(&st))
+        .map_err(|e| WebError::Internal(e.to_string()))?;
+    Ok(resp)
+}

@@ -1,0 +1,71 @@
+pub mod health;
+pub mod login;
+pub mod sso;
+
+use super::cookies;
+use super::state::AppState;
+use crate::service::PostForm;
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+use serde_json::json;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/", web::get().to(health::home))
+        .route("/healthz", web::get().to(health::healthz))
+        .route("/metrics", web::get().to(health::metrics))
+        .route("/lang", web::get().to(health::switch_lang))
+        .route("/static/{name}", web::get().to(health::static_file))
+        .route("/saml/metadata", web::get().to(sso::metadata))
+        .route("/saml/sso", web::get().to(sso::sso_redirect))
+        .route("/saml/sso", web::post().to(sso::sso_post))
+        .route("/login", web::get().to(login::choose))
+        .route("/login/password", web::get().to(login::password_page))
+        .route("/login/password", web::post().to(login::password_submit))
+        .route("/login/otp", web::get().to(login::otp_page))
+        .route("/login/otp", web::post().to(login::otp_submit))
+        .route("/login/otp/send", web::post().to(login::otp_send))
+        .route("/login/cancel", web::post().to(login::cancel));
+}
+
+fn html(body: String) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(body)
+}
+
+/// The origin of a URL, for CSP form-action.
+fn origin(url: &str) -> String {
+    url::Url::parse(url)
+        .map(|u| u.origin().ascii_serialization())
+        .unwrap_or_else(|_| "'none'".into())
+}
+
+/// The auto-submitting form to the e-service. Its CSP allows posting to that ACS origin only.
+pub(crate) fn post_page(st: &AppState, lang: &str, form: &PostForm) -> Result<HttpResponse, super::error::WebError> {
+    let body = st
+        .views
+        .render(
+            "post",
+            lang,
+            "/",
+            json!({
+                "title": form.sp_name,
+                "acs_url": form.acs_url,
+                "saml_response": form.saml_response,
+                "relay_state": form.relay_state,
+            }),
+        )
+        .map_err(|e| super::error::WebError::Internal(e.to_string()))?;
+    let csp = format!(
+        "default-src 'none'; style-src 'self'; script-src 'self'; form-action {}; frame-ancestors 'none'; base-uri 'none'",
+        origin(&form.acs_url)
+    );
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CONTENT_SECURITY_POLICY, csp))
+        .content_type("text/html; charset=utf-8")
+        .body(body))
+}
+
+pub(crate) fn clear_tx(st: &AppState) -> actix_web::cookie::Cookie<'static> {
+    cookies::removal(cookies::TX, st.services.cfg.secure_cookies())
+}

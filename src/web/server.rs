@@ -1,0 +1,112 @@
+//! Running the server: bind, background duties (metadata reload on change and on SIGHUP, purge of
+//! expired rows), graceful shutdown.
+use crate::clock::{SharedClock, SystemClock};
+use crate::config::Config;
+use crate::saml::registry::SharedRegistry;
+use crate::service::Services;
+use actix_web::HttpServer;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub async fn serve(cfg: Config) -> Result<(), String> {
+    let bind = cfg.bind.clone();
+    let clock: SharedClock = Arc::new(SystemClock);
+    let services = crate::bootstrap::services(cfg, clock, None)
+        .await
+        .map_err(|e| e.to_string())?;
+    if !services.cfg.dev_mode {
+        // Outside dev mode the schema must have been migrated with `pass-idp migrate`.
+        services
+            .store
+            .ping()
+            .await
+            .map_err(|e| format!("database: {e}"))?;
+    }
+    let state = crate::app_state(services.clone()).map_err(|e| e.to_string())?;
+    spawn_metadata_watch(services.registry.clone());
+    spawn_purge(services.clone());
+    tracing::info!(
+        bind,
+        entity_id = %services.cfg.entity_id,
+        sps = services.registry.snapshot().len(),
+        dev_mode = services.cfg.dev_mode,
+        "pass-idp listening"
+    );
+    HttpServer::new(move || crate::build_app(state.clone()))
+        .bind(&bind)
+        .map_err(|e| format!("cannot listen on {bind}: {e}"))?
+        .run()
+        .await
+        .map_err(|e| e.to_string())
+}
+
+fn log_reload(reg: &SharedRegistry, why: &str) {
+    let r = reg.reload();
+    tracing::info!(why, sps = r.len(), "metadata reloaded");
+    for p in &r.problems {
+        tracing::warn!(file = %p.file.display(), problem = %p.problem, "metadata file skipped");
+    }
+}
+
+/// Reloads the SP registry when a file in the metadata folder changes (debounced) and on SIGHUP.
+pub fn spawn_metadata_watch(reg: SharedRegistry) {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<()>();
+    let watch_tx = tx.clone();
+    let dir = reg.dir().to_path_buf();
+    let watcher = notify::recommended_watcher(move |res: notify::Result<notify::Event>| {
+        if res.is_ok() {
+            let _ = watch_tx.send(());
+        }
+    });
+    let watcher = match watcher {
+        Ok(mut w) => {
+            use notify::Watcher;
+            match w.watch(&dir, notify::RecursiveMode::NonRecursive) {
+                Ok(()) => Some(w),
+                Err(e) => {
+                    tracing::warn!(error = %e, dir = %dir.display(), "cannot watch metadata folder; SIGHUP still reloads");
+                    None
+                }
+            }
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "no file watcher; SIGHUP still reloads");
+            None
+        }
+    };
+    let reg_w = reg.clone();
+    tokio::spawn(async move {
+        let _keep = watcher;
+        while rx.recv().await.is_some() {
+            // Debounce: editors write files in several steps.
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            while rx.try_recv().is_ok() {}
+            log_reload(&reg_w, "file change");
+        }
+    });
+    #[cfg(unix)]
+    tokio::spawn(async move {
+        use tokio::signal::unix::{signal, SignalKind};
+        let Ok(mut hup) = signal(SignalKind::hangup()) else {
+            tracing::warn!("cannot listen for SIGHUP");
+            return;
+        };
+        while hup.recv().await.is_some() {
+            log_reload(&reg, "SIGHUP");
+        }
+    });
+}
+
+fn spawn_purge(services: Services) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(300));
+        loop {
+            every.tick().await;
+            match services.store.purge_expired(services.now_ms()).await {
+                Ok(n) if n > 0 => tracing::info!(rows = n, "expired rows purged"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "purge failed"),
+            }
+        }
+    });
+}
