@@ -25,7 +25,7 @@ demo-user: build
 ## The Python SP library (pysaml2) and schema checker used by the interop tests.
 test-venv: $(VENV)/.ok
 $(VENV)/.ok: tests/python/requirements.txt
-	python3 -m venv $(VENV)
+	/usr/bin/python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -r tests/python/requirements.txt
 	touch $@
 
