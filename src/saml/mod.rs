@@ -11,6 +11,7 @@
 //! - every value written into a Response is escaped; signatures are RSA-SHA256 with exclusive c14n
 //!   (`response`).
 pub mod binding;
+pub mod demo_sp;
 pub mod idp_metadata;
 pub mod keys;
 pub mod metadata;

@@ -1,6 +1,7 @@
 //! Use cases. They orchestrate `auth`, `saml`, `notify` and `storage`; the web layer calls exactly one
 //! of these per request.
 pub mod citizens;
+pub mod demo;
 pub mod login;
 pub mod sp_check;
 mod respond;

@@ -1,3 +1,4 @@
+pub mod demo;
 pub mod health;
 pub mod login;
 pub mod sso;
@@ -24,7 +25,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/login/otp", web::get().to(login::otp_page))
         .route("/login/otp", web::post().to(login::otp_submit))
         .route("/login/otp/send", web::post().to(login::otp_send))
-        .route("/login/cancel", web::post().to(login::cancel));
+        .route("/login/cancel", web::post().to(login::cancel))
+        .route("/demo-sp/{name}", web::get().to(demo::index))
+        .route("/demo-sp/{name}/login", web::get().to(demo::login))
+        .route("/demo-sp/{name}/acs", web::post().to(demo::acs));
 }
 
 fn html(body: String) -> HttpResponse {
