@@ -16,7 +16,9 @@ pub enum InitError {
     Config(#[from] crate::config::ConfigError),
     #[error("signing key/certificate ({0}): {1}")]
     Key(String, String),
-    #[error("{0} is a development certificate (marked DEV ONLY); it is refused unless dev_mode = true")]
+    #[error(
+        "{0} is a development certificate (marked DEV ONLY); it is refused unless dev_mode = true"
+    )]
     DevCert(String),
     #[error("database: {0}")]
     Storage(#[from] crate::storage::StorageError),

@@ -277,13 +277,19 @@ impl Config {
             return Err(invalid("entity_id", "must be 1-1024 characters"));
         }
         if self.bind.parse::<std::net::SocketAddr>().is_err() {
-            return Err(invalid("bind", "must be an address:port such as 0.0.0.0:8080"));
+            return Err(invalid(
+                "bind",
+                "must be an address:port such as 0.0.0.0:8080",
+            ));
         }
         if !(self.database_url.starts_with("sqlite:")
             || self.database_url.starts_with("postgres://")
             || self.database_url.starts_with("postgresql://"))
         {
-            return Err(invalid("database_url", "must start with sqlite: or postgres://"));
+            return Err(invalid(
+                "database_url",
+                "must start with sqlite: or postgres://",
+            ));
         }
         for (key, value) in [
             ("secrets.nameid", &self.secrets.nameid),
@@ -293,7 +299,10 @@ impl Config {
                 return Err(invalid(key, "must be at least 32 characters"));
             }
             if !self.dev_mode && value == DEV_SECRET {
-                return Err(invalid(key, "the built-in dev secret is refused outside dev mode"));
+                return Err(invalid(
+                    key,
+                    "the built-in dev secret is refused outside dev mode",
+                ));
             }
         }
         if !["sl", "en"].contains(&self.default_language.as_str()) {
@@ -307,13 +316,29 @@ impl Config {
         }
         let l = &self.lifetimes;
         for (key, v, max) in [
-            ("lifetimes.login_transaction_secs", l.login_transaction_secs, 86_400),
+            (
+                "lifetimes.login_transaction_secs",
+                l.login_transaction_secs,
+                86_400,
+            ),
             ("lifetimes.sso_idle_secs", l.sso_idle_secs, 86_400),
-            ("lifetimes.sso_absolute_secs", l.sso_absolute_secs, 7 * 86_400),
+            (
+                "lifetimes.sso_absolute_secs",
+                l.sso_absolute_secs,
+                7 * 86_400,
+            ),
             ("lifetimes.assertion_secs", l.assertion_secs, 3_600),
-            ("lifetimes.seen_request_secs", l.seen_request_secs, 7 * 86_400),
+            (
+                "lifetimes.seen_request_secs",
+                l.seen_request_secs,
+                7 * 86_400,
+            ),
             ("otp.ttl_secs", self.otp.ttl_secs, 3_600),
-            ("otp.resend_interval_secs", self.otp.resend_interval_secs, 3_600),
+            (
+                "otp.resend_interval_secs",
+                self.otp.resend_interval_secs,
+                3_600,
+            ),
             ("lockout.window_secs", self.lockout.window_secs, 86_400),
             ("lockout.lock_secs", self.lockout.lock_secs, 86_400),
         ] {
@@ -356,7 +381,11 @@ impl Config {
             return Err(invalid("sms.provider", "supported providers: outbox"));
         }
         if self.sms.default_country_code.is_empty()
-            || !self.sms.default_country_code.chars().all(|c| c.is_ascii_digit())
+            || !self
+                .sms
+                .default_country_code
+                .chars()
+                .all(|c| c.is_ascii_digit())
         {
             return Err(invalid("sms.default_country_code", "digits only, e.g. 386"));
         }
@@ -402,10 +431,18 @@ mod tests {
     fn production_refuses_dev_secret_and_http() {
         let mut c = dev();
         c.dev_mode = false;
-        let err = c.validate().err().map(|e| e.to_string()).unwrap_or_default();
+        let err = c
+            .validate()
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(err.contains("base_url"), "{err}");
         c.base_url = "https://login.example".into();
-        let err = c.validate().err().map(|e| e.to_string()).unwrap_or_default();
+        let err = c
+            .validate()
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(err.contains("secrets.nameid"), "{err}");
     }
 
@@ -413,11 +450,19 @@ mod tests {
     fn bad_key_is_named() {
         let mut c = dev();
         c.otp.digits = 4;
-        let err = c.validate().err().map(|e| e.to_string()).unwrap_or_default();
+        let err = c
+            .validate()
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(err.contains("otp.digits"), "{err}");
         let mut c = dev();
         c.lifetimes.sso_idle_secs = c.lifetimes.sso_absolute_secs + 1;
-        let err = c.validate().err().map(|e| e.to_string()).unwrap_or_default();
+        let err = c
+            .validate()
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
         assert!(err.contains("sso_idle_secs"), "{err}");
     }
 

@@ -50,7 +50,11 @@ impl Messages {
 }
 
 /// Picks a supported language: explicit choice, else the first supported in Accept-Language, else default.
-pub fn negotiate(explicit: Option<&str>, accept_language: Option<&str>, default: &str) -> &'static str {
+pub fn negotiate(
+    explicit: Option<&str>,
+    accept_language: Option<&str>,
+    default: &str,
+) -> &'static str {
     let pick = |s: &str| LANGS.iter().copied().find(|l| *l == s);
     if let Some(l) = explicit.and_then(pick) {
         return l;
@@ -97,7 +101,12 @@ mod tests {
                 let text = std::fs::read_to_string(&p).unwrap_or_default();
                 for cap in re.captures_iter(&text) {
                     for lang in LANGS {
-                        assert!(m.get(lang, &cap[1]).is_some(), "{} missing in {lang} ({})", &cap[1], p.display());
+                        assert!(
+                            m.get(lang, &cap[1]).is_some(),
+                            "{} missing in {lang} ({})",
+                            &cap[1],
+                            p.display()
+                        );
                     }
                     checked += 1;
                 }

@@ -17,7 +17,8 @@ pub use web::{build_app, AppState};
 /// Builds the web state from services (views embedded; re-read per render in dev mode).
 pub fn app_state(services: service::Services) -> Result<AppState, bootstrap::InitError> {
     let dev = services.cfg.dev_mode;
-    let views = web::views::Views::new(dev).map_err(|e| bootstrap::InitError::Views(e.to_string()))?;
+    let views =
+        web::views::Views::new(dev).map_err(|e| bootstrap::InitError::Views(e.to_string()))?;
     Ok(AppState {
         services,
         views: std::sync::Arc::new(views),

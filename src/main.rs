@@ -11,7 +11,11 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 #[derive(Parser)]
-#[command(name = "pass-idp", version, about = "SAML 2.0 identity provider with smsPASS")]
+#[command(
+    name = "pass-idp",
+    version,
+    about = "SAML 2.0 identity provider with smsPASS"
+)]
 struct Cli {
     /// Configuration file (default: ./pass-idp.toml if it exists).
     #[arg(long, global = true)]
@@ -103,7 +107,10 @@ fn read_password() -> Result<Secret, String> {
         Ok(Secret::new(a))
     } else {
         let mut s = String::new();
-        stdin.lock().read_to_string(&mut s).map_err(|e| e.to_string())?;
+        stdin
+            .lock()
+            .read_to_string(&mut s)
+            .map_err(|e| e.to_string())?;
         let line = s.lines().next().unwrap_or("").to_string();
         if line.is_empty() {
             return Err("no password on standard input".into());
@@ -135,12 +142,15 @@ async fn run(cli: Cli) -> Result<(), String> {
     match &cli.cmd {
         Cmd::Keys(KeysCmd::Dev { out }) => {
             let cn = format!("pass-idp signing {}", pass_idp::bootstrap::DEV_CERT_MARKER);
-            let (key, cert) = pass_idp::saml::keys::generate_self_signed(&cn, 3650)
-                .map_err(|e| e.to_string())?;
+            let (key, cert) =
+                pass_idp::saml::keys::generate_self_signed(&cn, 3650).map_err(|e| e.to_string())?;
             std::fs::create_dir_all(out).map_err(|e| e.to_string())?;
             std::fs::write(out.join("idp-signing.key"), key).map_err(|e| e.to_string())?;
             std::fs::write(out.join("idp-signing.crt"), cert).map_err(|e| e.to_string())?;
-            println!("wrote {}/idp-signing.key and idp-signing.crt (DEV ONLY)", out.display());
+            println!(
+                "wrote {}/idp-signing.key and idp-signing.crt (DEV ONLY)",
+                out.display()
+            );
             Ok(())
         }
         Cmd::Sp(SpCmd::Check { file }) => pass_idp::service::sp_check::check_file(file),
@@ -165,7 +175,10 @@ async fn run(cli: Cli) -> Result<(), String> {
         Cmd::User(u) => {
             let cfg = load_config(&cli)?;
             let svc = services(cfg).await?;
-            let actor = format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "unknown".into()));
+            let actor = format!(
+                "cli:{}",
+                std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+            );
             let c = match u {
                 UserCmd::Add(a) => {
                     let password = read_password()?;
@@ -207,7 +220,10 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("pass-idp: cannot start the runtime: {e}");

@@ -9,13 +9,24 @@ const PHONE: &str = "+38641555666";
 
 /// Starts a login at the SP and returns the password page.
 async fn start(app: &TestApp, sp: &TestSp, b: &Browser) -> Page {
-    let q = sp.redirect_query(&sp.authn_request(&Req::new(&app.sso_url()), false), None, None);
+    use pass_idp::clock::Clock;
+    let mut r = Req::new(&app.sso_url());
+    r.issue_instant = app.clock.now();
+    let q = sp.redirect_query(&sp.authn_request(&r, false), None, None);
     assert_eq!(b.get(&format!("/saml/sso?{q}")).await.status, 303);
     b.get("/login/password").await
 }
 
 async fn password(b: &Browser, pw_page: &Page, user: &str, pass: &str) -> Page {
-    b.post("/login/password", &[("csrf_token", &pw_page.csrf()), ("username", user), ("password", pass)]).await
+    b.post(
+        "/login/password",
+        &[
+            ("csrf_token", &pw_page.csrf()),
+            ("username", user),
+            ("password", pass),
+        ],
+    )
+    .await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -52,8 +63,15 @@ async fn failed_attempts_lock_the_username_temporarily() {
     }
     let locked = password(&b, &pw, "janez", PASSWORD).await;
     assert_eq!(locked.status, 200);
-    assert!(locked.body.contains("min."), "says when to try again: {}", locked.body);
-    assert!(app.sms().is_empty(), "the right password is refused while locked");
+    assert!(
+        locked.body.contains("min."),
+        "says when to try again: {}",
+        locked.body
+    );
+    assert!(
+        app.sms().is_empty(),
+        "the right password is refused while locked"
+    );
     // Unknown usernames lock the same way (a lock reveals nothing).
     for _ in 0..5 {
         password(&b, &pw, "ghost", "Napacno-geslo-1").await;
@@ -61,7 +79,9 @@ async fn failed_attempts_lock_the_username_temporarily() {
     let ghost = password(&b, &pw, "ghost", "Napacno-geslo-1").await;
     assert!(ghost.body.contains("min."));
     // After the lock time the right password works again.
+    // (the login transaction has expired by then too: a new login is started)
     app.clock.advance(chrono::Duration::minutes(16));
+    let pw = start(&app, &sp, &b).await;
     let ok = password(&b, &pw, "janez", PASSWORD).await;
     assert_eq!(ok.status, 303, "{}", ok.body);
     app.stop().await;
@@ -72,14 +92,20 @@ async fn administratively_locked_account_is_refused() {
     let sp = TestSp::new("l", false);
     let app = TestApp::spawn(&[&sp]).await;
     app.add_citizen("janez", Some(PHONE)).await;
-    app.services.set_citizen_locked("janez", true, "test").await.unwrap();
+    app.services
+        .set_citizen_locked("janez", true, "test")
+        .await
+        .unwrap();
     let b = app.browser();
     let pw = start(&app, &sp, &b).await;
     let p = password(&b, &pw, "janez", PASSWORD).await;
     assert_eq!(p.status, 200);
     assert!(p.hidden("SAMLResponse").is_none());
     assert!(app.sms().is_empty());
-    app.services.set_citizen_locked("janez", false, "test").await.unwrap();
+    app.services
+        .set_citizen_locked("janez", false, "test")
+        .await
+        .unwrap();
     assert_eq!(password(&b, &pw, "janez", PASSWORD).await.status, 303);
     app.stop().await;
 }
@@ -96,17 +122,37 @@ async fn three_wrong_codes_void_the_code() {
     let code = app.last_code(PHONE);
     let wrong = if code == "000000" { "111111" } else { "000000" };
     for _ in 0..3 {
-        let p = b.post("/login/otp", &[("csrf_token", &page.csrf()), ("otp", wrong)]).await;
+        let p = b
+            .post(
+                "/login/otp",
+                &[("csrf_token", &page.csrf()), ("otp", wrong)],
+            )
+            .await;
         assert!(Posted::from_page(&p).is_none());
     }
-    let p = b.post("/login/otp", &[("csrf_token", &page.csrf()), ("otp", &code)]).await;
-    assert!(Posted::from_page(&p).is_none(), "the right code no longer works after 3 wrong ones");
+    let p = b
+        .post(
+            "/login/otp",
+            &[("csrf_token", &page.csrf()), ("otp", &code)],
+        )
+        .await;
+    assert!(
+        Posted::from_page(&p).is_none(),
+        "the right code no longer works after 3 wrong ones"
+    );
     // A new code can be requested after the resend interval and works.
     app.clock.advance(chrono::Duration::seconds(31));
-    let sent = b.post("/login/otp/send", &[("csrf_token", &page.csrf())]).await;
+    let sent = b
+        .post("/login/otp/send", &[("csrf_token", &page.csrf())])
+        .await;
     assert_eq!(sent.status, 200);
     let code2 = app.last_code(PHONE);
-    let p = b.post("/login/otp", &[("csrf_token", &page.csrf()), ("otp", &code2)]).await;
+    let p = b
+        .post(
+            "/login/otp",
+            &[("csrf_token", &page.csrf()), ("otp", &code2)],
+        )
+        .await;
     assert!(Posted::from_page(&p).is_some(), "{}", p.body);
     app.stop().await;
 }
@@ -122,7 +168,12 @@ async fn expired_code_refused() {
     let page = b.get("/login/otp").await;
     let code = app.last_code(PHONE);
     app.clock.advance(chrono::Duration::minutes(6));
-    let p = b.post("/login/otp", &[("csrf_token", &page.csrf()), ("otp", &code)]).await;
+    let p = b
+        .post(
+            "/login/otp",
+            &[("csrf_token", &page.csrf()), ("otp", &code)],
+        )
+        .await;
     assert!(Posted::from_page(&p).is_none());
     app.stop().await;
 }
@@ -137,11 +188,13 @@ async fn resend_is_limited_in_count_and_interval() {
     password(&b, &pw, "janez", PASSWORD).await;
     let page = b.get("/login/otp").await;
     assert_eq!(app.sms().len(), 1);
-    b.post("/login/otp/send", &[("csrf_token", &page.csrf())]).await;
+    b.post("/login/otp/send", &[("csrf_token", &page.csrf())])
+        .await;
     assert_eq!(app.sms().len(), 1, "too soon: no new SMS");
     for _ in 0..5 {
         app.clock.advance(chrono::Duration::seconds(31));
-        b.post("/login/otp/send", &[("csrf_token", &page.csrf())]).await;
+        b.post("/login/otp/send", &[("csrf_token", &page.csrf())])
+            .await;
     }
     assert_eq!(app.sms().len(), 3, "at most 3 codes per login");
     app.stop().await;
@@ -154,12 +207,26 @@ async fn forms_without_the_right_csrf_token_are_refused() {
     app.add_citizen("janez", Some(PHONE)).await;
     let b = app.browser();
     let _ = start(&app, &sp, &b).await;
-    let p = b.post("/login/password", &[("username", "janez"), ("password", PASSWORD)]).await;
+    let p = b
+        .post(
+            "/login/password",
+            &[("username", "janez"), ("password", PASSWORD)],
+        )
+        .await;
     assert_eq!(p.status, 403);
     // A token from another browser's login does not fit this one.
     let other = app.browser();
     let other_pw = start(&app, &sp, &other).await;
-    let p = b.post("/login/password", &[("csrf_token", &other_pw.csrf()), ("username", "janez"), ("password", PASSWORD)]).await;
+    let p = b
+        .post(
+            "/login/password",
+            &[
+                ("csrf_token", &other_pw.csrf()),
+                ("username", "janez"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
     assert_eq!(p.status, 403);
     assert!(app.sms().is_empty());
     app.stop().await;
@@ -194,12 +261,31 @@ async fn pages_carry_security_headers_and_cookies_are_httponly() {
     let sp = TestSp::new("l", false);
     let app = TestApp::spawn(&[&sp]).await;
     let b = app.browser();
-    let q = sp.redirect_query(&sp.authn_request(&Req::new(&app.sso_url()), false), None, None);
+    let q = sp.redirect_query(
+        &sp.authn_request(&Req::new(&app.sso_url()), false),
+        None,
+        None,
+    );
     let start = b.get(&format!("/saml/sso?{q}")).await;
-    let cookie = start.headers.get("set-cookie").unwrap().to_str().unwrap().to_string();
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    let cookie = start
+        .headers
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
     let page = b.get("/login/password").await;
-    let h = |n: &str| page.headers.get(n).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let h = |n: &str| {
+        page.headers
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string()
+    };
     assert!(h("content-security-policy").contains("frame-ancestors 'none'"));
     assert_eq!(h("x-frame-options"), "DENY");
     assert!(h("cache-control").contains("no-store"));
@@ -213,13 +299,47 @@ async fn the_login_is_audited() {
     let app = TestApp::spawn(&[&sp]).await;
     app.add_citizen("janez", Some(PHONE)).await;
     let b = app.browser();
-    let q = sp.redirect_query(&sp.authn_request(&Req::new(&app.sso_url()), false), None, None);
-    full_login(&app, &b, b.get(&format!("/saml/sso?{q}")).await, "janez", PHONE).await;
-    let kinds: Vec<String> = app.services.store.recent_audit(50).await.unwrap().into_iter().map(|r| r.kind).collect();
-    for k in ["login.started", "login.password_ok", "otp.sent", "otp.ok", "session.created", "assertion.issued"] {
+    let q = sp.redirect_query(
+        &sp.authn_request(&Req::new(&app.sso_url()), false),
+        None,
+        None,
+    );
+    full_login(
+        &app,
+        &b,
+        b.get(&format!("/saml/sso?{q}")).await,
+        "janez",
+        PHONE,
+    )
+    .await;
+    let kinds: Vec<String> = app
+        .services
+        .store
+        .recent_audit(50)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.kind)
+        .collect();
+    for k in [
+        "login.started",
+        "login.password_ok",
+        "otp.sent",
+        "otp.ok",
+        "session.created",
+        "assertion.issued",
+    ] {
         assert!(kinds.iter().any(|x| x == k), "{k} missing in {kinds:?}");
     }
-    let issued = app.services.store.recent_audit(50).await.unwrap().into_iter().find(|r| r.kind == "assertion.issued").unwrap();
+    let issued = app
+        .services
+        .store
+        .recent_audit(50)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|r| r.kind == "assertion.issued")
+        .unwrap();
     assert_eq!(issued.sp_entity_id.as_deref(), Some(sp.entity_id.as_str()));
     assert!(issued.detail.contains("name_id"));
     app.stop().await;

@@ -8,8 +8,17 @@ use common::*;
 
 /// An error page (never a form posting anywhere).
 fn assert_error_page(p: &Page) {
-    assert!(p.status == 400 || p.status == 403, "status {} body {}", p.status, p.body);
-    assert!(Posted::from_page(p).is_none(), "an error must not post anywhere: {}", p.body);
+    assert!(
+        p.status == 400 || p.status == 403,
+        "status {} body {}",
+        p.status,
+        p.body
+    );
+    assert!(
+        Posted::from_page(p).is_none(),
+        "an error must not post anywhere: {}",
+        p.body
+    );
     assert!(p.body.contains("<code>"), "error page shows a reference id");
 }
 
@@ -17,7 +26,10 @@ fn assert_error_page(p: &Page) {
 fn assert_status(p: &Page, sp: &TestSp, second: &str) {
     assert_eq!(p.status, 200, "{}", p.body);
     let posted = Posted::from_page(p).expect("status response form");
-    assert!(posted.acs_url == sp.acs_url || posted.acs_url == sp.acs_url_2, "to a metadata ACS only");
+    assert!(
+        posted.acs_url == sp.acs_url || posted.acs_url == sp.acs_url_2,
+        "to a metadata ACS only"
+    );
     let xml = posted.xml();
     assert!(xml.contains(second), "expected {second} in {xml}");
     assert!(!xml.contains("saml:Assertion"), "no assertion in an error");
@@ -33,7 +45,11 @@ async fn setup(signed: bool) -> (TestSp, TestApp) {
 async fn unknown_sp_gets_an_error_page() {
     let (_sp, app) = setup(false).await;
     let stranger = TestSp::new("stranger", false);
-    let q = stranger.redirect_query(&stranger.authn_request(&Req::new(&app.sso_url()), false), None, None);
+    let q = stranger.redirect_query(
+        &stranger.authn_request(&Req::new(&app.sso_url()), false),
+        None,
+        None,
+    );
     assert_error_page(&app.browser().get(&format!("/saml/sso?{q}")).await);
     app.stop().await;
 }
@@ -62,7 +78,14 @@ async fn acs_chosen_by_index_or_exact_url() {
     r.acs_index = Some(1);
     let b = app.browser();
     let q = sp.redirect_query(&sp.authn_request(&r, false), None, None);
-    let posted = full_login(&app, &b, b.get(&format!("/saml/sso?{q}")).await, "janez", "+38640000001").await;
+    let posted = full_login(
+        &app,
+        &b,
+        b.get(&format!("/saml/sso?{q}")).await,
+        "janez",
+        "+38640000001",
+    )
+    .await;
     assert_eq!(posted.acs_url, sp.acs_url_2);
     app.stop().await;
 }
@@ -70,11 +93,18 @@ async fn acs_chosen_by_index_or_exact_url() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unsigned_request_refused_when_metadata_requires_signing() {
     let (sp, app) = setup(true).await;
-    let q = sp.redirect_query(&sp.authn_request(&Req::new(&app.sso_url()), false), None, None);
+    let q = sp.redirect_query(
+        &sp.authn_request(&Req::new(&app.sso_url()), false),
+        None,
+        None,
+    );
     let p = app.browser().get(&format!("/saml/sso?{q}")).await;
     assert_ne!(p.status, 303, "must not start a login: {}", p.body);
     let body = sp.post_body(&Req::new(&app.sso_url()), false);
-    let p = app.browser().post("/saml/sso", &[("SAMLRequest", &body)]).await;
+    let p = app
+        .browser()
+        .post("/saml/sso", &[("SAMLRequest", &body)])
+        .await;
     assert_ne!(p.status, 303, "must not start a login: {}", p.body);
     app.stop().await;
 }
@@ -82,7 +112,11 @@ async fn unsigned_request_refused_when_metadata_requires_signing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tampered_redirect_request_refused() {
     let (sp, app) = setup(true).await;
-    let q = sp.redirect_query(&sp.authn_request(&Req::new(&app.sso_url()), false), Some("abc"), Some(RSA_SHA256));
+    let q = sp.redirect_query(
+        &sp.authn_request(&Req::new(&app.sso_url()), false),
+        Some("abc"),
+        Some(RSA_SHA256),
+    );
     let tampered = q.replace("RelayState=abc", "RelayState=abd");
     let p = app.browser().get(&format!("/saml/sso?{tampered}")).await;
     assert_ne!(p.status, 303, "{}", p.body);
@@ -98,20 +132,36 @@ async fn signature_by_a_certificate_not_in_metadata_refused() {
     let (other_key, _, _) = keypair("intruder");
     let xml = sp.authn_request(&Req::new(&app.sso_url()), false);
     let q = redirect_query_with(&xml, None, Some((&other_key, RSA_SHA256)));
-    assert_ne!(app.browser().get(&format!("/saml/sso?{q}")).await.status, 303);
+    assert_ne!(
+        app.browser().get(&format!("/saml/sso?{q}")).await.status,
+        303
+    );
     let r = Req::new(&app.sso_url());
     let signed = common::sp::sign_xml(&sp.authn_request(&r, true), &other_key);
     use base64::Engine;
     let body = base64::engine::general_purpose::STANDARD.encode(signed);
-    assert_ne!(app.browser().post("/saml/sso", &[("SAMLRequest", &body)]).await.status, 303);
+    assert_ne!(
+        app.browser()
+            .post("/saml/sso", &[("SAMLRequest", &body)])
+            .await
+            .status,
+        303
+    );
     app.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sha1_signature_refused() {
     let (sp, app) = setup(true).await;
-    let q = sp.redirect_query(&sp.authn_request(&Req::new(&app.sso_url()), false), None, Some(RSA_SHA1));
-    assert_ne!(app.browser().get(&format!("/saml/sso?{q}")).await.status, 303);
+    let q = sp.redirect_query(
+        &sp.authn_request(&Req::new(&app.sso_url()), false),
+        None,
+        Some(RSA_SHA1),
+    );
+    assert_ne!(
+        app.browser().get(&format!("/saml/sso?{q}")).await.status,
+        303
+    );
     app.stop().await;
 }
 
@@ -120,8 +170,15 @@ async fn replayed_request_id_refused() {
     for backend in backends() {
         let sp = TestSp::new("replay", false);
         let app = TestApp::spawn_with(backend, &[&sp], |_| {}).await;
-        let q = sp.redirect_query(&sp.authn_request(&Req::new(&app.sso_url()), false), None, None);
-        assert_eq!(app.browser().get(&format!("/saml/sso?{q}")).await.status, 303);
+        let q = sp.redirect_query(
+            &sp.authn_request(&Req::new(&app.sso_url()), false),
+            None,
+            None,
+        );
+        assert_eq!(
+            app.browser().get(&format!("/saml/sso?{q}")).await.status,
+            303
+        );
         let p = app.browser().get(&format!("/saml/sso?{q}")).await;
         assert_status(&p, &sp, "urn:oasis:names:tc:SAML:2.0:status:RequestDenied");
         app.stop().await;
@@ -134,11 +191,17 @@ async fn stale_or_future_issue_instant_refused() {
     let mut r = Req::new(&app.sso_url());
     r.issue_instant = chrono::Utc::now() - chrono::Duration::minutes(30);
     let q = sp.redirect_query(&sp.authn_request(&r, false), None, None);
-    assert_ne!(app.browser().get(&format!("/saml/sso?{q}")).await.status, 303);
+    assert_ne!(
+        app.browser().get(&format!("/saml/sso?{q}")).await.status,
+        303
+    );
     let mut r = Req::new(&app.sso_url());
     r.issue_instant = chrono::Utc::now() + chrono::Duration::minutes(30);
     let q = sp.redirect_query(&sp.authn_request(&r, false), None, None);
-    assert_ne!(app.browser().get(&format!("/saml/sso?{q}")).await.status, 303);
+    assert_ne!(
+        app.browser().get(&format!("/saml/sso?{q}")).await.status,
+        303
+    );
     app.stop().await;
 }
 
@@ -148,7 +211,11 @@ async fn is_passive_without_session_gets_no_passive() {
     let mut r = Req::new(&app.sso_url());
     r.is_passive = true;
     let q = sp.redirect_query(&sp.authn_request(&r, false), None, None);
-    assert_status(&app.browser().get(&format!("/saml/sso?{q}")).await, &sp, "urn:oasis:names:tc:SAML:2.0:status:NoPassive");
+    assert_status(
+        &app.browser().get(&format!("/saml/sso?{q}")).await,
+        &sp,
+        "urn:oasis:names:tc:SAML:2.0:status:NoPassive",
+    );
     app.stop().await;
 }
 
@@ -157,14 +224,21 @@ async fn requested_authn_context_that_cannot_be_met_gets_no_authn_context() {
     let (sp, app) = setup(false).await;
     for (cmp, refs) in [
         ("minimum", vec![pass_idp::domain::loa::EIDAS_HIGH]),
-        ("exact", vec!["urn:oasis:names:tc:SAML:2.0:ac:classes:Smartcard"]),
+        (
+            "exact",
+            vec!["urn:oasis:names:tc:SAML:2.0:ac:classes:Smartcard"],
+        ),
         ("better", vec![pass_idp::domain::loa::EIDAS_LOW]),
         ("better", vec![pass_idp::domain::loa::SMSPASS]),
     ] {
         let mut r = Req::new(&app.sso_url());
         r.requested = Some((cmp.into(), refs.iter().map(|s| s.to_string()).collect()));
         let q = sp.redirect_query(&sp.authn_request(&r, false), None, None);
-        assert_status(&app.browser().get(&format!("/saml/sso?{q}")).await, &sp, "urn:oasis:names:tc:SAML:2.0:status:NoAuthnContext");
+        assert_status(
+            &app.browser().get(&format!("/saml/sso?{q}")).await,
+            &sp,
+            "urn:oasis:names:tc:SAML:2.0:status:NoAuthnContext",
+        );
     }
     app.stop().await;
 }
@@ -175,7 +249,11 @@ async fn name_id_policy_not_allowed_gets_invalid_name_id_policy() {
     let mut r = Req::new(&app.sso_url());
     r.name_id_format = Some("urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress".into());
     let q = sp.redirect_query(&sp.authn_request(&r, false), None, None);
-    assert_status(&app.browser().get(&format!("/saml/sso?{q}")).await, &sp, "urn:oasis:names:tc:SAML:2.0:status:InvalidNameIDPolicy");
+    assert_status(
+        &app.browser().get(&format!("/saml/sso?{q}")).await,
+        &sp,
+        "urn:oasis:names:tc:SAML:2.0:status:InvalidNameIDPolicy",
+    );
     app.stop().await;
 }
 
@@ -183,7 +261,10 @@ async fn name_id_policy_not_allowed_gets_invalid_name_id_policy() {
 async fn doctype_and_entities_refused() {
     let (sp, app) = setup(false).await;
     let base = sp.authn_request(&Req::new(&app.sso_url()), false);
-    let xxe = format!("<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>{}", base.replacen(&sp.entity_id, &format!("{}&x;", sp.entity_id), 1));
+    let xxe = format!(
+        "<?xml version=\"1.0\"?><!DOCTYPE r [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>{}",
+        base.replacen(&sp.entity_id, &format!("{}&x;", sp.entity_id), 1)
+    );
     let lol = format!("<!DOCTYPE lolz [<!ENTITY lol \"lol\"><!ENTITY lol2 \"&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;\">]>{base}");
     for xml in [xxe, lol] {
         let q = sp.redirect_query(&xml, None, None);
@@ -192,7 +273,11 @@ async fn doctype_and_entities_refused() {
         assert!(!p.body.contains("root:"), "no file contents");
         use base64::Engine;
         let body = base64::engine::general_purpose::STANDARD.encode(&xml);
-        assert_error_page(&app.browser().post("/saml/sso", &[("SAMLRequest", &body)]).await);
+        assert_error_page(
+            &app.browser()
+                .post("/saml/sso", &[("SAMLRequest", &body)])
+                .await,
+        );
     }
     app.stop().await;
 }
@@ -200,7 +285,13 @@ async fn doctype_and_entities_refused() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redirect_payload_inflating_past_the_cap_refused() {
     let (sp, app) = setup(false).await;
-    let big = sp.authn_request(&Req::new(&app.sso_url()), false).replace("</samlp:AuthnRequest>", &format!("<samlp:Extensions>{}</samlp:Extensions></samlp:AuthnRequest>", " ".repeat(5_000_000)));
+    let big = sp.authn_request(&Req::new(&app.sso_url()), false).replace(
+        "</samlp:AuthnRequest>",
+        &format!(
+            "<samlp:Extensions>{}</samlp:Extensions></samlp:AuthnRequest>",
+            " ".repeat(5_000_000)
+        ),
+    );
     let q = sp.redirect_query(&big, None, None);
     assert!(q.len() < 100_000, "the deflated form is small");
     assert_error_page(&app.browser().get(&format!("/saml/sso?{q}")).await);
@@ -224,8 +315,15 @@ async fn issuer_with_comment_refused() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn relay_state_over_80_bytes_refused() {
     let (sp, app) = setup(false).await;
-    let q = sp.redirect_query(&sp.authn_request(&Req::new(&app.sso_url()), false), Some(&"a".repeat(81)), None);
-    assert_ne!(app.browser().get(&format!("/saml/sso?{q}")).await.status, 303);
+    let q = sp.redirect_query(
+        &sp.authn_request(&Req::new(&app.sso_url()), false),
+        Some(&"a".repeat(81)),
+        None,
+    );
+    assert_ne!(
+        app.browser().get(&format!("/saml/sso?{q}")).await.status,
+        303
+    );
     app.stop().await;
 }
 
@@ -240,7 +338,10 @@ async fn signature_wrapping_variants_refused() {
     let signed = common::sp::sign_xml(&sp.authn_request(&r, true), &sp.key);
     let inner_no_decl = signed.trim_start_matches(|c| c != '<').to_string();
     let inner_no_decl = match inner_no_decl.strip_prefix("<?xml") {
-        Some(rest) => rest.split_once("?>").map(|(_, b)| b.trim_start().to_string()).unwrap_or_default(),
+        Some(rest) => rest
+            .split_once("?>")
+            .map(|(_, b)| b.trim_start().to_string())
+            .unwrap_or_default(),
         None => inner_no_decl,
     };
     let mut evil_req = Req::new(&app.sso_url());
@@ -263,18 +364,38 @@ async fn signature_wrapping_variants_refused() {
     let sig_start = inner_no_decl.find("<ds:Signature").unwrap();
     let sig_end = inner_no_decl.find("</ds:Signature>").unwrap() + "</ds:Signature>".len();
     let sig = &inner_no_decl[sig_start..sig_end];
-    let without_sig = format!("{}{}", &inner_no_decl[..sig_start], &inner_no_decl[sig_end..]);
-    let c = without_sig.replace("</samlp:AuthnRequest>", &format!("<samlp:Extensions>{sig}</samlp:Extensions></samlp:AuthnRequest>"));
+    let without_sig = format!(
+        "{}{}",
+        &inner_no_decl[..sig_start],
+        &inner_no_decl[sig_end..]
+    );
+    let c = without_sig.replace(
+        "</samlp:AuthnRequest>",
+        &format!("<samlp:Extensions>{sig}</samlp:Extensions></samlp:AuthnRequest>"),
+    );
     // (d) two Signatures
     let d = inner_no_decl.replacen("</ds:Signature>", &format!("</ds:Signature>{sig}"), 1);
     for (name, xml) in [("a", a), ("b", b), ("c", c), ("d", d)] {
         let body = base64::engine::general_purpose::STANDARD.encode(&xml);
-        let p = app.browser().post("/saml/sso", &[("SAMLRequest", &body)]).await;
+        let p = app
+            .browser()
+            .post("/saml/sso", &[("SAMLRequest", &body)])
+            .await;
         assert_ne!(p.status, 303, "variant {name} started a login");
-        assert!(!p.body.contains("evil.example"), "variant {name} reached the evil ACS: {}", p.body);
+        assert!(
+            !p.body.contains("evil.example"),
+            "variant {name} reached the evil ACS: {}",
+            p.body
+        );
     }
     // The untouched signed request still works.
     let body = base64::engine::general_purpose::STANDARD.encode(&signed);
-    assert_eq!(app.browser().post("/saml/sso", &[("SAMLRequest", &body)]).await.status, 303);
+    assert_eq!(
+        app.browser()
+            .post("/saml/sso", &[("SAMLRequest", &body)])
+            .await
+            .status,
+        303
+    );
     app.stop().await;
 }

@@ -110,7 +110,11 @@ enum AuditEvents {
 }
 
 fn id_text<T: IntoIden>(name: T) -> ColumnDef {
-    ColumnDef::new(name).string_len(64).not_null().primary_key().to_owned()
+    ColumnDef::new(name)
+        .string_len(64)
+        .not_null()
+        .primary_key()
+        .to_owned()
 }
 
 #[async_trait::async_trait]
@@ -120,13 +124,35 @@ impl MigrationTrait for Migration {
             Table::create()
                 .table(Citizens::Table)
                 .col(id_text(Citizens::Id))
-                .col(ColumnDef::new(Citizens::Username).string_len(64).not_null().unique_key())
-                .col(ColumnDef::new(Citizens::GivenName).string_len(200).not_null())
-                .col(ColumnDef::new(Citizens::FamilyName).string_len(200).not_null())
+                .col(
+                    ColumnDef::new(Citizens::Username)
+                        .string_len(64)
+                        .not_null()
+                        .unique_key(),
+                )
+                .col(
+                    ColumnDef::new(Citizens::GivenName)
+                        .string_len(200)
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(Citizens::FamilyName)
+                        .string_len(200)
+                        .not_null(),
+                )
                 .col(ColumnDef::new(Citizens::Email).string_len(320).null())
-                .col(ColumnDef::new(Citizens::SmspassState).string_len(32).not_null())
+                .col(
+                    ColumnDef::new(Citizens::SmspassState)
+                        .string_len(32)
+                        .not_null(),
+                )
                 .col(ColumnDef::new(Citizens::Phone).string_len(20).null())
-                .col(ColumnDef::new(Citizens::Locked).boolean().not_null().default(false))
+                .col(
+                    ColumnDef::new(Citizens::Locked)
+                        .boolean()
+                        .not_null()
+                        .default(false),
+                )
                 .col(ColumnDef::new(Citizens::CreatedAt).big_integer().not_null())
                 .to_owned(),
         )
@@ -135,8 +161,16 @@ impl MigrationTrait for Migration {
             Table::create()
                 .table(Credentials::Table)
                 .col(id_text(Credentials::CitizenId))
-                .col(ColumnDef::new(Credentials::PasswordHash).string_len(255).not_null())
-                .col(ColumnDef::new(Credentials::UpdatedAt).big_integer().not_null())
+                .col(
+                    ColumnDef::new(Credentials::PasswordHash)
+                        .string_len(255)
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(Credentials::UpdatedAt)
+                        .big_integer()
+                        .not_null(),
+                )
                 .foreign_key(
                     ForeignKey::create()
                         .from(Credentials::Table, Credentials::CitizenId)
@@ -149,9 +183,18 @@ impl MigrationTrait for Migration {
         m.create_table(
             Table::create()
                 .table(Throttles::Table)
-                .col(ColumnDef::new(Throttles::Key).string_len(200).not_null().primary_key())
+                .col(
+                    ColumnDef::new(Throttles::Key)
+                        .string_len(200)
+                        .not_null()
+                        .primary_key(),
+                )
                 .col(ColumnDef::new(Throttles::Failures).integer().not_null())
-                .col(ColumnDef::new(Throttles::WindowStart).big_integer().not_null())
+                .col(
+                    ColumnDef::new(Throttles::WindowStart)
+                        .big_integer()
+                        .not_null(),
+                )
                 .col(ColumnDef::new(Throttles::LockedUntil).big_integer().null())
                 .to_owned(),
         )
@@ -160,14 +203,48 @@ impl MigrationTrait for Migration {
             Table::create()
                 .table(LoginTransactions::Table)
                 .col(id_text(LoginTransactions::Id))
-                .col(ColumnDef::new(LoginTransactions::TokenHash).string_len(64).not_null().unique_key())
-                .col(ColumnDef::new(LoginTransactions::SpEntityId).string_len(1024).not_null())
-                .col(ColumnDef::new(LoginTransactions::RequestJson).text().not_null())
-                .col(ColumnDef::new(LoginTransactions::CitizenId).string_len(64).null())
-                .col(ColumnDef::new(LoginTransactions::PasswordAt).big_integer().null())
-                .col(ColumnDef::new(LoginTransactions::CreatedAt).big_integer().not_null())
-                .col(ColumnDef::new(LoginTransactions::ExpiresAt).big_integer().not_null())
-                .col(ColumnDef::new(LoginTransactions::Completed).boolean().not_null().default(false))
+                .col(
+                    ColumnDef::new(LoginTransactions::TokenHash)
+                        .string_len(64)
+                        .not_null()
+                        .unique_key(),
+                )
+                .col(
+                    ColumnDef::new(LoginTransactions::SpEntityId)
+                        .string_len(1024)
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(LoginTransactions::RequestJson)
+                        .text()
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(LoginTransactions::CitizenId)
+                        .string_len(64)
+                        .null(),
+                )
+                .col(
+                    ColumnDef::new(LoginTransactions::PasswordAt)
+                        .big_integer()
+                        .null(),
+                )
+                .col(
+                    ColumnDef::new(LoginTransactions::CreatedAt)
+                        .big_integer()
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(LoginTransactions::ExpiresAt)
+                        .big_integer()
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(LoginTransactions::Completed)
+                        .boolean()
+                        .not_null()
+                        .default(false),
+                )
                 .to_owned(),
         )
         .await?;
@@ -175,15 +252,44 @@ impl MigrationTrait for Migration {
             Table::create()
                 .table(OtpChallenges::Table)
                 .col(id_text(OtpChallenges::Id))
-                .col(ColumnDef::new(OtpChallenges::LoginTransactionId).string_len(64).not_null())
-                .col(ColumnDef::new(OtpChallenges::CodeHash).string_len(128).not_null())
-                .col(ColumnDef::new(OtpChallenges::Phone).string_len(20).not_null())
-                .col(ColumnDef::new(OtpChallenges::CreatedAt).big_integer().not_null())
-                .col(ColumnDef::new(OtpChallenges::ExpiresAt).big_integer().not_null())
+                .col(
+                    ColumnDef::new(OtpChallenges::LoginTransactionId)
+                        .string_len(64)
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(OtpChallenges::CodeHash)
+                        .string_len(128)
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(OtpChallenges::Phone)
+                        .string_len(20)
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(OtpChallenges::CreatedAt)
+                        .big_integer()
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(OtpChallenges::ExpiresAt)
+                        .big_integer()
+                        .not_null(),
+                )
                 .col(ColumnDef::new(OtpChallenges::Attempts).integer().not_null())
                 .col(ColumnDef::new(OtpChallenges::Sends).integer().not_null())
-                .col(ColumnDef::new(OtpChallenges::LastSentAt).big_integer().not_null())
-                .col(ColumnDef::new(OtpChallenges::Spent).boolean().not_null().default(false))
+                .col(
+                    ColumnDef::new(OtpChallenges::LastSentAt)
+                        .big_integer()
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(OtpChallenges::Spent)
+                        .boolean()
+                        .not_null()
+                        .default(false),
+                )
                 .foreign_key(
                     ForeignKey::create()
                         .from(OtpChallenges::Table, OtpChallenges::LoginTransactionId)
@@ -205,14 +311,44 @@ impl MigrationTrait for Migration {
             Table::create()
                 .table(SsoSessions::Table)
                 .col(id_text(SsoSessions::Id))
-                .col(ColumnDef::new(SsoSessions::TokenHash).string_len(64).not_null().unique_key())
-                .col(ColumnDef::new(SsoSessions::CitizenId).string_len(64).not_null())
+                .col(
+                    ColumnDef::new(SsoSessions::TokenHash)
+                        .string_len(64)
+                        .not_null()
+                        .unique_key(),
+                )
+                .col(
+                    ColumnDef::new(SsoSessions::CitizenId)
+                        .string_len(64)
+                        .not_null(),
+                )
                 .col(ColumnDef::new(SsoSessions::Level).integer().not_null())
-                .col(ColumnDef::new(SsoSessions::AuthnInstant).big_integer().not_null())
-                .col(ColumnDef::new(SsoSessions::CreatedAt).big_integer().not_null())
-                .col(ColumnDef::new(SsoSessions::LastSeenAt).big_integer().not_null())
-                .col(ColumnDef::new(SsoSessions::ExpiresAt).big_integer().not_null())
-                .col(ColumnDef::new(SsoSessions::Revoked).boolean().not_null().default(false))
+                .col(
+                    ColumnDef::new(SsoSessions::AuthnInstant)
+                        .big_integer()
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(SsoSessions::CreatedAt)
+                        .big_integer()
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(SsoSessions::LastSeenAt)
+                        .big_integer()
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(SsoSessions::ExpiresAt)
+                        .big_integer()
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(SsoSessions::Revoked)
+                        .boolean()
+                        .not_null()
+                        .default(false),
+                )
                 .foreign_key(
                     ForeignKey::create()
                         .from(SsoSessions::Table, SsoSessions::CitizenId)
@@ -226,11 +362,31 @@ impl MigrationTrait for Migration {
             Table::create()
                 .table(SessionParticipants::Table)
                 .col(id_text(SessionParticipants::Id))
-                .col(ColumnDef::new(SessionParticipants::SessionId).string_len(64).not_null())
-                .col(ColumnDef::new(SessionParticipants::SpEntityId).string_len(1024).not_null())
-                .col(ColumnDef::new(SessionParticipants::NameId).string_len(255).not_null())
-                .col(ColumnDef::new(SessionParticipants::NameIdFormat).string_len(255).not_null())
-                .col(ColumnDef::new(SessionParticipants::CreatedAt).big_integer().not_null())
+                .col(
+                    ColumnDef::new(SessionParticipants::SessionId)
+                        .string_len(64)
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(SessionParticipants::SpEntityId)
+                        .string_len(1024)
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(SessionParticipants::NameId)
+                        .string_len(255)
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(SessionParticipants::NameIdFormat)
+                        .string_len(255)
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(SessionParticipants::CreatedAt)
+                        .big_integer()
+                        .not_null(),
+                )
                 .foreign_key(
                     ForeignKey::create()
                         .from(SessionParticipants::Table, SessionParticipants::SessionId)
@@ -251,9 +407,21 @@ impl MigrationTrait for Migration {
         m.create_table(
             Table::create()
                 .table(SeenRequests::Table)
-                .col(ColumnDef::new(SeenRequests::SpEntityId).string_len(1024).not_null())
-                .col(ColumnDef::new(SeenRequests::RequestId).string_len(256).not_null())
-                .col(ColumnDef::new(SeenRequests::ExpiresAt).big_integer().not_null())
+                .col(
+                    ColumnDef::new(SeenRequests::SpEntityId)
+                        .string_len(1024)
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(SeenRequests::RequestId)
+                        .string_len(256)
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(SeenRequests::ExpiresAt)
+                        .big_integer()
+                        .not_null(),
+                )
                 .primary_key(
                     Index::create()
                         .col(SeenRequests::SpEntityId)
@@ -276,8 +444,16 @@ impl MigrationTrait for Migration {
                 .col(ColumnDef::new(AuditEvents::Kind).string_len(64).not_null())
                 .col(ColumnDef::new(AuditEvents::Actor).string_len(255).null())
                 .col(ColumnDef::new(AuditEvents::CitizenId).string_len(64).null())
-                .col(ColumnDef::new(AuditEvents::SpEntityId).string_len(1024).null())
-                .col(ColumnDef::new(AuditEvents::ClientAddr).string_len(64).null())
+                .col(
+                    ColumnDef::new(AuditEvents::SpEntityId)
+                        .string_len(1024)
+                        .null(),
+                )
+                .col(
+                    ColumnDef::new(AuditEvents::ClientAddr)
+                        .string_len(64)
+                        .null(),
+                )
                 .col(ColumnDef::new(AuditEvents::Detail).text().not_null())
                 .to_owned(),
         )
@@ -305,7 +481,8 @@ impl MigrationTrait for Migration {
             Credentials::Table.into_iden(),
             Citizens::Table.into_iden(),
         ] {
-            m.drop_table(Table::drop().table(t).if_exists().to_owned()).await?;
+            m.drop_table(Table::drop().table(t).if_exists().to_owned())
+                .await?;
         }
         Ok(())
     }

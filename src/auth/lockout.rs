@@ -25,8 +25,14 @@ mod tests {
 
     #[test]
     fn ipv6_hosts_in_one_64_share_a_counter() {
-        assert_eq!(address_key("2001:db8:1:2::1"), address_key("2001:db8:1:2::ffff"));
-        assert_ne!(address_key("2001:db8:1:2::1"), address_key("2001:db8:1:3::1"));
+        assert_eq!(
+            address_key("2001:db8:1:2::1"),
+            address_key("2001:db8:1:2::ffff")
+        );
+        assert_ne!(
+            address_key("2001:db8:1:2::1"),
+            address_key("2001:db8:1:3::1")
+        );
         assert_eq!(address_key("10.0.0.1"), "addr:10.0.0.1");
     }
 }

@@ -16,7 +16,12 @@ pub fn hash(keyed: &Keyed, tx_id: &str, code: &Secret) -> Result<String, AuthErr
 }
 
 /// Normalises what the citizen typed (spaces and dashes dropped) and compares in constant time.
-pub fn matches(keyed: &Keyed, tx_id: &str, typed: &str, stored_hash: &str) -> Result<bool, AuthError> {
+pub fn matches(
+    keyed: &Keyed,
+    tx_id: &str,
+    typed: &str,
+    stored_hash: &str,
+) -> Result<bool, AuthError> {
     let cleaned: String = typed.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
     if cleaned.is_empty() || cleaned.len() > 12 || !cleaned.chars().all(|c| c.is_ascii_digit()) {
         return Ok(false);
@@ -36,8 +41,12 @@ mod tests {
     #[test]
     fn codes_have_requested_digits_and_vary() {
         let r = Csprng::from_os();
-        let codes: Vec<String> = (0..50).map(|_| generate(&r, 6).expose().to_string()).collect();
-        assert!(codes.iter().all(|c| c.len() == 6 && c.chars().all(|d| d.is_ascii_digit())));
+        let codes: Vec<String> = (0..50)
+            .map(|_| generate(&r, 6).expose().to_string())
+            .collect();
+        assert!(codes
+            .iter()
+            .all(|c| c.len() == 6 && c.chars().all(|d| d.is_ascii_digit())));
         let distinct: std::collections::HashSet<_> = codes.iter().collect();
         assert!(distinct.len() > 40);
     }

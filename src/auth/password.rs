@@ -47,11 +47,18 @@ fn verify_blocking(params: &Params, password: &str, hash: &str) -> bool {
 
 impl PasswordHasher {
     /// `max_concurrent` 0 means the number of CPUs.
-    pub fn new(memory_kib: u32, iterations: u32, parallelism: u32, max_concurrent: usize) -> Result<Self, AuthError> {
+    pub fn new(
+        memory_kib: u32,
+        iterations: u32,
+        parallelism: u32,
+        max_concurrent: usize,
+    ) -> Result<Self, AuthError> {
         let params = Params::new(memory_kib, iterations, parallelism, None)
             .map_err(|e| AuthError::Hash(e.to_string()))?;
         let n = if max_concurrent == 0 {
-            std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2)
         } else {
             max_concurrent
         };
@@ -100,7 +107,9 @@ impl PasswordHasher {
             Some(h) => (h.to_string(), true),
             None => (self.dummy_hash.as_str().to_string(), false),
         };
-        let ok = self.run(move |p| verify_blocking(&p, pw.expose(), &hash)).await?;
+        let ok = self
+            .run(move |p| verify_blocking(&p, pw.expose(), &hash))
+            .await?;
         Ok(ok && known)
     }
 }
@@ -138,39 +147,54 @@ mod tests {
 
     #[tokio::test]
     async fn right_password_verifies_wrong_does_not() {
-        let Some(h) = hasher() else {
-            panic!("hasher")
-        };
+        let Some(h) = hasher() else { panic!("hasher") };
         let hash = h.hash(&Secret::new("Correct horse 9")).await.ok();
         assert!(hash.as_deref().is_some_and(|s| s.starts_with("$argon2id$")));
-        let ok = h.verify(&Secret::new("Correct horse 9"), hash.as_deref()).await.ok();
+        let ok = h
+            .verify(&Secret::new("Correct horse 9"), hash.as_deref())
+            .await
+            .ok();
         assert_eq!(ok, Some(true));
-        let bad = h.verify(&Secret::new("correct horse 9"), hash.as_deref()).await.ok();
+        let bad = h
+            .verify(&Secret::new("correct horse 9"), hash.as_deref())
+            .await
+            .ok();
         assert_eq!(bad, Some(false));
     }
 
     #[tokio::test]
     async fn unknown_user_never_verifies_even_with_dummy_password() {
-        let Some(h) = hasher() else {
-            panic!("hasher")
-        };
+        let Some(h) = hasher() else { panic!("hasher") };
         assert_eq!(h.verify(&Secret::new(""), None).await.ok(), Some(false));
-        assert_eq!(h.verify(&Secret::new("anything"), None).await.ok(), Some(false));
+        assert_eq!(
+            h.verify(&Secret::new("anything"), None).await.ok(),
+            Some(false)
+        );
     }
 
     #[tokio::test]
     async fn garbage_hash_is_false_not_panic() {
-        let Some(h) = hasher() else {
-            panic!("hasher")
-        };
-        assert_eq!(h.verify(&Secret::new("x"), Some("not-a-hash")).await.ok(), Some(false));
+        let Some(h) = hasher() else { panic!("hasher") };
+        assert_eq!(
+            h.verify(&Secret::new("x"), Some("not-a-hash")).await.ok(),
+            Some(false)
+        );
     }
 
     #[test]
     fn weak_passwords_refused() {
-        assert_eq!(check_new_password("short1A", "janez"), Err("password.too_short"));
-        assert_eq!(check_new_password("aaaaaaaaaaaa", "janez"), Err("password.too_simple"));
-        assert_eq!(check_new_password("Janez12345678", "janez"), Err("password.contains_username"));
+        assert_eq!(
+            check_new_password("short1A", "janez"),
+            Err("password.too_short")
+        );
+        assert_eq!(
+            check_new_password("aaaaaaaaaaaa", "janez"),
+            Err("password.too_simple")
+        );
+        assert_eq!(
+            check_new_password("Janez12345678", "janez"),
+            Err("password.contains_username")
+        );
         assert_eq!(check_new_password("Zelo-dolgo geslo 7", "janez"), Ok(()));
     }
 }

@@ -10,7 +10,10 @@ pub struct SessionTimes {
 
 /// Valid while not revoked, used within `idle`, and younger than `absolute`.
 pub fn is_valid(s: &SessionTimes, now: DateTime<Utc>, idle: Duration, absolute: Duration) -> bool {
-    !s.revoked && now < s.last_seen_at + idle && now < s.created_at + absolute && now >= s.created_at
+    !s.revoked
+        && now < s.last_seen_at + idle
+        && now < s.created_at + absolute
+        && now >= s.created_at
 }
 
 #[cfg(test)]
@@ -36,7 +39,12 @@ mod tests {
             last_seen_at: t0() + Duration::hours(8),
             ..s
         };
-        assert!(!is_valid(&busy, t0() + Duration::hours(8) + Duration::seconds(1), idle, abs));
+        assert!(!is_valid(
+            &busy,
+            t0() + Duration::hours(8) + Duration::seconds(1),
+            idle,
+            abs
+        ));
         let revoked = SessionTimes { revoked: true, ..s };
         assert!(!is_valid(&revoked, t0(), idle, abs));
     }

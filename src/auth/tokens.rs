@@ -128,7 +128,10 @@ mod tests {
         assert!(a.is_some());
         assert_ne!(a, b);
         assert_ne!(a, c);
-        assert_ne!(k.mac_hex("d", &[b"ab", b"c"]).ok(), k.mac_hex("d", &[b"a", b"bc"]).ok());
+        assert_ne!(
+            k.mac_hex("d", &[b"ab", b"c"]).ok(),
+            k.mac_hex("d", &[b"a", b"bc"]).ok()
+        );
     }
 
     #[test]

@@ -121,8 +121,19 @@ mod tests {
 
     #[test]
     fn phone_garbage_refused() {
-        for bad in ["", "+", "12345", "+38641abc456", "+1234567890123456", "41123456"] {
-            assert_eq!(PhoneNumber::parse(bad, "386"), Err(IdError::BadPhone), "{bad}");
+        for bad in [
+            "",
+            "+",
+            "12345",
+            "+38641abc456",
+            "+1234567890123456",
+            "41123456",
+        ] {
+            assert_eq!(
+                PhoneNumber::parse(bad, "386"),
+                Err(IdError::BadPhone),
+                "{bad}"
+            );
         }
     }
 
@@ -134,7 +145,10 @@ mod tests {
 
     #[test]
     fn username_normalised_and_checked() {
-        assert_eq!(Username::parse(" Janez.Novak ").map(|u| u.0), Ok("janez.novak".into()));
+        assert_eq!(
+            Username::parse(" Janez.Novak ").map(|u| u.0),
+            Ok("janez.novak".into())
+        );
         assert!(Username::parse("ab").is_err());
         assert!(Username::parse("bad name").is_err());
         assert!(Username::parse("x<script>").is_err());

@@ -102,7 +102,11 @@ impl AuthnTarget {
         if let Some(uri) = &self.exact_uri {
             return uri.clone();
         }
-        let fam = if self.eidas { Family::Eidas } else { Family::Saml };
+        let fam = if self.eidas {
+            Family::Eidas
+        } else {
+            Family::Saml
+        };
         done.class_uri(fam).to_string()
     }
     /// Is a login of level `done` acceptable for this target?
@@ -159,7 +163,11 @@ pub fn decide(
             });
         }
         Comparison::Minimum => {
-            let weakest = known_refs.iter().map(|(_, s, _)| *s).min().unwrap_or(u8::MAX);
+            let weakest = known_refs
+                .iter()
+                .map(|(_, s, _)| *s)
+                .min()
+                .unwrap_or(u8::MAX);
             doable(weakest).ok_or(LoaError::NoAuthnContext)?.max(floor)
         }
         Comparison::Maximum => {
@@ -175,7 +183,11 @@ pub fn decide(
             if eidas {
                 return Err(LoaError::NoAuthnContext);
             }
-            let weakest = known_refs.iter().map(|(_, s, _)| *s).min().unwrap_or(u8::MAX);
+            let weakest = known_refs
+                .iter()
+                .map(|(_, s, _)| *s)
+                .min()
+                .unwrap_or(u8::MAX);
             doable(weakest.saturating_add(1))
                 .ok_or(LoaError::NoAuthnContext)?
                 .max(floor)
@@ -241,7 +253,10 @@ mod tests {
     fn exact_session_level_must_match() {
         let r = refs(&[PASSWORD_PROTECTED_TRANSPORT]);
         let t = decide(Some((Comparison::Exact, &r)), Level::Password).ok();
-        assert_eq!(t.as_ref().map(|t| t.satisfied_by(Level::SmsPass)), Some(false));
+        assert_eq!(
+            t.as_ref().map(|t| t.satisfied_by(Level::SmsPass)),
+            Some(false)
+        );
         assert_eq!(t.map(|t| t.satisfied_by(Level::Password)), Some(true));
     }
 

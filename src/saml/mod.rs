@@ -20,5 +20,5 @@ pub mod registry;
 pub mod request;
 pub mod response;
 pub mod types;
-mod xmlwrite;
 pub mod xmlguard;
+mod xmlwrite;

@@ -61,10 +61,18 @@ pub fn choose_format(
 }
 
 /// The pairwise persistent identifier of `citizen_id` at `sp_entity_id`.
-pub fn pairwise(secret: &[u8], citizen_id: &str, sp_entity_id: &str) -> Result<String, NameIdError> {
+pub fn pairwise(
+    secret: &[u8],
+    citizen_id: &str,
+    sp_entity_id: &str,
+) -> Result<String, NameIdError> {
     let key = PKey::hmac(secret).map_err(|_| NameIdError::Crypto)?;
     let mut s = Signer::new(MessageDigest::sha256(), &key).map_err(|_| NameIdError::Crypto)?;
-    for part in [b"nameid".as_slice(), citizen_id.as_bytes(), sp_entity_id.as_bytes()] {
+    for part in [
+        b"nameid".as_slice(),
+        citizen_id.as_bytes(),
+        sp_entity_id.as_bytes(),
+    ] {
         s.update(&(part.len() as u64).to_be_bytes())
             .and_then(|_| s.update(part))
             .map_err(|_| NameIdError::Crypto)?;
@@ -96,7 +104,10 @@ mod tests {
     #[test]
     fn format_choice() {
         let none: Vec<String> = vec![];
-        assert_eq!(choose_format(None, &none, &none).as_deref(), Ok(nameid::PERSISTENT));
+        assert_eq!(
+            choose_format(None, &none, &none).as_deref(),
+            Ok(nameid::PERSISTENT)
+        );
         assert_eq!(
             choose_format(Some(nameid::TRANSIENT), &none, &none).as_deref(),
             Ok(nameid::TRANSIENT)
@@ -106,7 +117,10 @@ mod tests {
             Err(NameIdError::FormatNotAllowed(nameid::EMAIL.into()))
         );
         let md = vec![nameid::TRANSIENT.to_string()];
-        assert_eq!(choose_format(None, &md, &none).as_deref(), Ok(nameid::TRANSIENT));
+        assert_eq!(
+            choose_format(None, &md, &none).as_deref(),
+            Ok(nameid::TRANSIENT)
+        );
         assert_eq!(
             choose_format(Some(nameid::UNSPECIFIED), &md, &none).as_deref(),
             Ok(nameid::TRANSIENT)

@@ -46,7 +46,10 @@ pub struct SpRegistry {
 }
 
 fn policy_path(xml: &Path) -> PathBuf {
-    let stem = xml.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_default();
+    let stem = xml
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_default();
     xml.with_file_name(format!("{stem}.policy.toml"))
 }
 

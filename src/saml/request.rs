@@ -1,17 +1,303 @@
-use super::binding::InboundMessage;
-use super::metadata::{AcsEndpoint, SpMetadata};
-use super::types::Binding;
+//! AuthnRequest: [`UnverifiedAuthnRequest`] (parsed, nothing trusted) → [`VerifiedAuthnRequest`].
+//!
+//! Guarantees (each has a negative test in `request/tests.rs`):
+//! - every message passes the strict XML guard (no DOCTYPE/ENTITY, no comments, no PI, caps);
+//! - the root must be a SAML 2.0 samlp:AuthnRequest with an ID and a non-empty Issuer
+//!   (a LogoutRequest gets its own error);
+//! - signatures are verified only with certificates from the SP's metadata, never one carried
+//!   by the message; a signature that is present is always verified, even when not required;
+//! - Redirect: the query signature over the raw query octets (see `binding`);
+//!   POST: exactly one enveloped ds:Signature, a direct child of the root, whose only Reference is
+//!   "#" + root ID, verified by xmlsec with SHA-256+ only; every field is then read ONLY from the
+//!   signed (reduced) XML — wrapped or duplicated content is never used;
+//! - SHA-1 is refused; a missing signature is refused when required;
+//! - IssueInstant must be within ±skew of `now`; a Destination, if present, must be ours;
+//! - the ACS URL always comes from metadata (index, exact URL, or default), never from the request.
+
+mod fields;
+mod xmlsig;
+
+use super::binding::{verify_redirect_signature, BindingError, InboundMessage};
+use super::metadata::{AcsEndpoint, MetadataError, SpMetadata};
+use super::types::{status, Binding};
+use super::xmlguard::{tree, GuardOptions, XmlGuardError};
 use chrono::{DateTime, Utc};
-#[derive(Debug, thiserror::Error)] #[error("x")] pub struct RequestError;
-impl RequestError { pub fn saml_status(&self) -> Option<(&'static str, Option<&'static str>)> { None } }
-pub struct UnverifiedAuthnRequest;
-impl UnverifiedAuthnRequest {
-  pub fn parse(_m: InboundMessage) -> Result<Self, RequestError> { Err(RequestError) }
-  pub fn issuer(&self) -> &str { "" } pub fn id(&self) -> &str { "" } pub fn relay_state(&self) -> Option<&str> { None }
-  pub fn resolve_acs<'m>(&self, sp: &'m SpMetadata) -> Result<&'m AcsEndpoint, RequestError> { sp.acs.first().ok_or(RequestError) }
-  pub fn verify(self, _sp: &SpMetadata, _r: bool, _n: DateTime<Utc>, _s: chrono::Duration, _d: &[&str]) -> Result<VerifiedAuthnRequest, RequestError> { Err(RequestError) }
+use fields::Fields;
+use thiserror::Error;
+
+/// Largest AuthnRequest XML accepted by [`UnverifiedAuthnRequest::parse`].
+pub const MAX_REQUEST_BYTES: usize = 256 * 1024;
+
+#[derive(Debug, Clone, Error, PartialEq, Eq)]
+pub enum RequestError {
+    #[error("unsafe or malformed XML: {0}")]
+    Xml(#[from] XmlGuardError),
+    #[error("malformed AuthnRequest: {0}")]
+    Malformed(String),
+    #[error("the message is a LogoutRequest, not an AuthnRequest")]
+    LogoutRequest,
+    #[error("the root element {0} is not samlp:AuthnRequest")]
+    NotAuthnRequest(String),
+    #[error("SAML Version {0:?} is not 2.0")]
+    VersionMismatch(String),
+    #[error("the AuthnRequest has no Issuer")]
+    MissingIssuer,
+    #[error("the request's Issuer {request:?} is not the metadata's entityID {metadata:?}")]
+    IssuerMismatch { request: String, metadata: String },
+    #[error("the request is not signed but a signature is required")]
+    SignatureRequired,
+    #[error("query signature refused: {0}")]
+    RedirectSignature(#[from] BindingError),
+    #[error("XML signature does not verify with the metadata certificates: {0}")]
+    SignatureInvalid(String),
+    #[error("XML signature refused: {0}")]
+    SignatureStructure(&'static str),
+    #[error("algorithm {0} is too weak; SHA-256 or better is required")]
+    WeakAlgorithm(String),
+    #[error("algorithm {0} is not supported")]
+    UnsupportedAlgorithm(String),
+    #[error("the request is signed but the SP's metadata has no signing certificate")]
+    NoSigningCertificate,
+    #[error("the request has both AssertionConsumerServiceIndex and AssertionConsumerServiceURL")]
+    AcsIndexAndUrl,
+    #[error("assertion consumer service: {0}")]
+    Acs(#[from] MetadataError),
+    #[error("IssueInstant {issue_instant} is too old")]
+    Stale { issue_instant: DateTime<Utc> },
+    #[error("IssueInstant {issue_instant} is in the future")]
+    FromTheFuture { issue_instant: DateTime<Utc> },
+    #[error("Destination {0:?} is not this IdP's SSO endpoint")]
+    WrongDestination(String),
+    #[error("unsupported request: {0}")]
+    Unsupported(String),
+    #[error("invalid RequestedAuthnContext: {0}")]
+    BadAuthnContext(String),
 }
-pub enum Comparison { Exact, Minimum, Maximum, Better }
-pub struct RequestedAuthnContext { pub comparison: Comparison, pub class_refs: Vec<String> }
-pub struct NameIdPolicy { pub format: Option<String>, pub allow_create: bool, pub sp_name_qualifier: Option<String> }
-pub struct VerifiedAuthnRequest { pub id: String, pub issuer: String, pub issue_instant: DateTime<Utc>, pub binding: Binding, pub acs_url: String, pub force_authn: bool, pub is_passive: bool, pub name_id_policy: Option<NameIdPolicy>, pub requested_authn_context: Option<RequestedAuthnContext>, pub relay_state: Option<String>, pub was_signed: bool }
+
+impl RequestError {
+    /// `Some((top, second))` when the error may be reported to the SP as a SAML status Response
+    /// (to an ACS taken from metadata); `None` when the caller must show an error page instead:
+    /// unsafe/unparsable XML, unknown or unusable ACS, and every signature/integrity failure
+    /// (an unauthenticated message must not make the IdP talk to the SP).
+    pub fn saml_status(&self) -> Option<(&'static str, Option<&'static str>)> {
+        use RequestError::*;
+        match self {
+            VersionMismatch(_) => Some((status::VERSION_MISMATCH, None)),
+            Stale { .. } | FromTheFuture { .. } | WrongDestination(_) => {
+                Some((status::REQUESTER, Some(status::REQUEST_DENIED)))
+            }
+            Unsupported(_) => Some((status::REQUESTER, Some(status::REQUEST_UNSUPPORTED))),
+            BadAuthnContext(_) => Some((status::REQUESTER, None)),
+            Xml(_)
+            | Malformed(_)
+            | LogoutRequest
+            | NotAuthnRequest(_)
+            | MissingIssuer
+            | IssuerMismatch { .. }
+            | SignatureRequired
+            | RedirectSignature(_)
+            | SignatureInvalid(_)
+            | SignatureStructure(_)
+            | WeakAlgorithm(_)
+            | UnsupportedAlgorithm(_)
+            | NoSigningCertificate
+            | AcsIndexAndUrl
+            | Acs(_) => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Comparison {
+    Exact,
+    Minimum,
+    Maximum,
+    Better,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RequestedAuthnContext {
+    pub comparison: Comparison,
+    pub class_refs: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct NameIdPolicy {
+    pub format: Option<String>,
+    pub allow_create: bool,
+    pub sp_name_qualifier: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct VerifiedAuthnRequest {
+    pub id: String,
+    pub issuer: String,
+    pub issue_instant: DateTime<Utc>,
+    pub binding: Binding,
+    /// Resolved from metadata.
+    pub acs_url: String,
+    pub force_authn: bool,
+    pub is_passive: bool,
+    pub name_id_policy: Option<NameIdPolicy>,
+    pub requested_authn_context: Option<RequestedAuthnContext>,
+    pub relay_state: Option<String>,
+    pub was_signed: bool,
+}
+
+/// A decoded AuthnRequest that has passed the XML guard and basic shape checks. Only
+/// `issuer()` (to look up metadata), `id()` and `resolve_acs()` may be used before `verify`.
+#[derive(Debug, Clone)]
+pub struct UnverifiedAuthnRequest {
+    msg: InboundMessage,
+    root: tree::Element,
+    fields: Fields,
+}
+
+fn resolve_acs_for<'m>(f: &Fields, sp: &'m SpMetadata) -> Result<&'m AcsEndpoint, RequestError> {
+    if f.acs_index.is_some() && f.acs_url.is_some() {
+        return Err(RequestError::AcsIndexAndUrl);
+    }
+    Ok(sp.resolve_acs(
+        f.acs_index,
+        f.acs_url.as_deref(),
+        f.protocol_binding.as_deref(),
+    )?)
+}
+
+impl UnverifiedAuthnRequest {
+    /// XML guard (no DOCTYPE/comments/PI), root must be samlp:AuthnRequest (LogoutRequest → a
+    /// distinct error), Version 2.0, ID present, Issuer present and not empty.
+    pub fn parse(msg: InboundMessage) -> Result<Self, RequestError> {
+        let root = tree::parse(&msg.xml, &GuardOptions::message(MAX_REQUEST_BYTES))?;
+        let fields = fields::extract(&root)?;
+        Ok(UnverifiedAuthnRequest { msg, root, fields })
+    }
+
+    pub fn issuer(&self) -> &str {
+        &self.fields.issuer
+    }
+
+    pub fn id(&self) -> &str {
+        &self.fields.id
+    }
+
+    pub fn relay_state(&self) -> Option<&str> {
+        self.msg.relay_state.as_deref()
+    }
+
+    pub fn binding(&self) -> Binding {
+        self.msg.binding
+    }
+
+    /// Redirect signature present, or a ds:Signature child of the root.
+    pub fn is_signed(&self) -> bool {
+        self.msg.redirect_signature.is_some() || self.root.child(fields::DS, "Signature").is_some()
+    }
+
+    /// ACS from metadata (see [`SpMetadata::resolve_acs`]). Call before `verify` so errors can
+    /// be returned as SAML status.
+    pub fn resolve_acs<'m>(&self, sp: &'m SpMetadata) -> Result<&'m AcsEndpoint, RequestError> {
+        resolve_acs_for(&self.fields, sp)
+    }
+
+    /// Full check; `require_signature = sp.authn_requests_signed || idp_policy_requires`.
+    pub fn verify(
+        self,
+        sp: &SpMetadata,
+        require_signature: bool,
+        now: DateTime<Utc>,
+        skew: chrono::Duration,
+        expected_destinations: &[&str],
+    ) -> Result<VerifiedAuthnRequest, RequestError> {
+        if self.fields.issuer != sp.entity_id {
+            return Err(RequestError::IssuerMismatch {
+                request: self.fields.issuer,
+                metadata: sp.entity_id.clone(),
+            });
+        }
+        let has_xml_signature = xmlsig::has_any_signature(&self.root);
+        let (fields, was_signed) = match self.msg.binding {
+            Binding::HttpRedirect => {
+                if has_xml_signature {
+                    return Err(RequestError::SignatureStructure(
+                        "an HTTP-Redirect message must not carry a ds:Signature",
+                    ));
+                }
+                match &self.msg.redirect_signature {
+                    Some(sig) => {
+                        if sp.signing_certs.is_empty() {
+                            return Err(RequestError::NoSigningCertificate);
+                        }
+                        verify_redirect_signature(sig, &sp.signing_certs)?;
+                        (self.fields, true)
+                    }
+                    None if require_signature => return Err(RequestError::SignatureRequired),
+                    None => (self.fields, false),
+                }
+            }
+            Binding::HttpPost => {
+                if self.msg.redirect_signature.is_some() {
+                    return Err(RequestError::SignatureStructure(
+                        "a query signature on an HTTP-POST message",
+                    ));
+                }
+                if has_xml_signature {
+                    let signed_root =
+                        xmlsig::verify_post(&self.msg.xml, &self.root, &sp.signing_certs)?;
+                    let signed = fields::extract(&signed_root)?;
+                    if signed.id != self.fields.id || signed.issuer != self.fields.issuer {
+                        return Err(RequestError::SignatureStructure(
+                            "the signed content differs from the message's ID or Issuer",
+                        ));
+                    }
+                    (signed, true)
+                } else if require_signature {
+                    return Err(RequestError::SignatureRequired);
+                } else {
+                    (self.fields, false)
+                }
+            }
+        };
+        if let Some(e) = fields.deferred_error.clone() {
+            return Err(e);
+        }
+        if fields.issue_instant < now - skew {
+            return Err(RequestError::Stale {
+                issue_instant: fields.issue_instant,
+            });
+        }
+        if fields.issue_instant > now + skew {
+            return Err(RequestError::FromTheFuture {
+                issue_instant: fields.issue_instant,
+            });
+        }
+        if let Some(d) = &fields.destination {
+            if !expected_destinations.contains(&d.as_str()) {
+                return Err(RequestError::WrongDestination(d.clone()));
+            }
+        }
+        let acs_url = resolve_acs_for(&fields, sp)?.location.clone();
+        Ok(VerifiedAuthnRequest {
+            id: fields.id,
+            issuer: fields.issuer,
+            issue_instant: fields.issue_instant,
+            binding: self.msg.binding,
+            acs_url,
+            force_authn: fields.force_authn,
+            is_passive: fields.is_passive,
+            name_id_policy: fields.name_id_policy,
+            requested_authn_context: fields.requested_authn_context,
+            relay_state: self.msg.relay_state,
+            was_signed,
+        })
+    }
+}
+
+#[cfg(test)]
+mod acs_tests;
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+pub(crate) mod testutil;
+#[cfg(test)]
+mod wrapping_tests;

@@ -40,14 +40,21 @@ pub struct NewCitizenInput {
 }
 
 impl Services {
-    pub async fn add_citizen(&self, i: NewCitizenInput, actor: &str) -> Result<Citizen, CitizenError> {
-        let username = Username::parse(&i.username).map_err(|e| CitizenError::Invalid(e.to_string()))?;
+    pub async fn add_citizen(
+        &self,
+        i: NewCitizenInput,
+        actor: &str,
+    ) -> Result<Citizen, CitizenError> {
+        let username =
+            Username::parse(&i.username).map_err(|e| CitizenError::Invalid(e.to_string()))?;
         check_new_password(i.password.expose(), username.as_str())
             .map_err(|k| CitizenError::Invalid(format!("password refused ({k}): at least 10 characters, two kinds of characters, not containing the username")))?;
         let given = i.given_name.trim().to_string();
         let family = i.family_name.trim().to_string();
         if given.is_empty() || family.is_empty() || given.len() > 200 || family.len() > 200 {
-            return Err(CitizenError::Invalid("given and family name are required (max 200 characters)".into()));
+            return Err(CitizenError::Invalid(
+                "given and family name are required (max 200 characters)".into(),
+            ));
         }
         let email = match i.email.as_deref().map(str::trim) {
             Some(e) if !e.is_empty() => {
@@ -68,7 +75,9 @@ impl Services {
         let hash = self.hasher.hash(&i.password).await?;
         let id = CitizenId(uuid::Uuid::new_v4().to_string());
         let now = self.now_ms();
-        let ev = AuditEvent::new(AuditKind::CitizenCreated).actor(actor).citizen(&id.0);
+        let ev = AuditEvent::new(AuditKind::CitizenCreated)
+            .actor(actor)
+            .citizen(&id.0);
         let c = self
             .store
             .create_citizen(
@@ -86,7 +95,9 @@ impl Services {
             .await?;
         match phone {
             Some(p) => {
-                let ev = AuditEvent::new(AuditKind::PhoneSet).actor(actor).citizen(&id.0)
+                let ev = AuditEvent::new(AuditKind::PhoneSet)
+                    .actor(actor)
+                    .citizen(&id.0)
                     .detail(serde_json::json!({ "phone": p.masked() }));
                 Ok(self.store.set_phone(&id.0, &p, now, &ev).await?)
             }
@@ -102,20 +113,42 @@ impl Services {
             .ok_or_else(|| CitizenError::NotFound(username.to_string()))
     }
 
-    pub async fn set_citizen_phone(&self, username: &str, phone: &str, actor: &str) -> Result<Citizen, CitizenError> {
+    pub async fn set_citizen_phone(
+        &self,
+        username: &str,
+        phone: &str,
+        actor: &str,
+    ) -> Result<Citizen, CitizenError> {
         let c = self.citizen_by_username(username).await?;
         let p = PhoneNumber::parse(phone, &self.cfg.sms.default_country_code)
             .map_err(|e| CitizenError::Invalid(e.to_string()))?;
-        let ev = AuditEvent::new(AuditKind::PhoneSet).actor(actor).citizen(&c.id.0)
+        let ev = AuditEvent::new(AuditKind::PhoneSet)
+            .actor(actor)
+            .citizen(&c.id.0)
             .detail(serde_json::json!({ "phone": p.masked() }));
-        Ok(self.store.set_phone(&c.id.0, &p, self.now_ms(), &ev).await?)
+        Ok(self
+            .store
+            .set_phone(&c.id.0, &p, self.now_ms(), &ev)
+            .await?)
     }
 
-    pub async fn set_citizen_locked(&self, username: &str, locked: bool, actor: &str) -> Result<Citizen, CitizenError> {
+    pub async fn set_citizen_locked(
+        &self,
+        username: &str,
+        locked: bool,
+        actor: &str,
+    ) -> Result<Citizen, CitizenError> {
         let c = self.citizen_by_username(username).await?;
-        let kind = if locked { AuditKind::AccountLocked } else { AuditKind::AccountUnlocked };
+        let kind = if locked {
+            AuditKind::AccountLocked
+        } else {
+            AuditKind::AccountUnlocked
+        };
         let ev = AuditEvent::new(kind).actor(actor).citizen(&c.id.0);
-        let c = self.store.set_locked(&c.id.0, locked, self.now_ms(), &ev).await?;
+        let c = self
+            .store
+            .set_locked(&c.id.0, locked, self.now_ms(), &ev)
+            .await?;
         if !locked {
             self.store
                 .throttle_clear(&crate::auth::lockout::account_key(c.username.as_str()))

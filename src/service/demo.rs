@@ -31,10 +31,7 @@ impl Services {
     pub fn demo_start(&self, name: &str) -> Result<(String, String), DemoError> {
         let (entity_id, acs) = self.demo_ids(name)?;
         let key = if name == "ezdravje" {
-            let path = self
-                .cfg
-                .signing_key
-                .with_file_name("demo-sp-signed.key");
+            let path = self.cfg.signing_key.with_file_name("demo-sp-signed.key");
             let pem = std::fs::read(&path)
                 .map_err(|e| DemoError::Failed(format!("{}: {e}", path.display())))?;
             Some(
@@ -45,12 +42,24 @@ impl Services {
             None
         };
         let id = self.rng.xml_id();
-        let q = authn_request_query(&entity_id, &acs, &self.sso_url(), &id, self.clock.now(), key.as_ref())
-            .map_err(|e| DemoError::Failed(e.to_string()))?;
+        let q = authn_request_query(
+            &entity_id,
+            &acs,
+            &self.sso_url(),
+            &id,
+            self.clock.now(),
+            key.as_ref(),
+        )
+        .map_err(|e| DemoError::Failed(e.to_string()))?;
         Ok((id, format!("{}?{q}", self.sso_url())))
     }
 
-    pub fn demo_accept(&self, name: &str, saml_response: &str, request_id: &str) -> Result<DemoLogin, DemoError> {
+    pub fn demo_accept(
+        &self,
+        name: &str,
+        saml_response: &str,
+        request_id: &str,
+    ) -> Result<DemoLogin, DemoError> {
         let (entity_id, acs) = self.demo_ids(name)?;
         let md = self.idp_metadata().map_err(DemoError::Failed)?;
         accept_response(&md, &entity_id, &acs, saml_response, request_id)

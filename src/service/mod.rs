@@ -3,8 +3,8 @@
 pub mod citizens;
 pub mod demo;
 pub mod login;
-pub mod sp_check;
 mod respond;
+pub mod sp_check;
 
 use crate::auth::password::PasswordHasher;
 use crate::auth::tokens::{Csprng, Keyed};
@@ -33,16 +33,25 @@ impl Metrics {
         use prometheus::{IntCounter, IntCounterVec, Opts};
         let registry = prometheus::Registry::new();
         let logins = IntCounterVec::new(
-            Opts::new("passidp_login_steps_total", "Login steps by step and result"),
+            Opts::new(
+                "passidp_login_steps_total",
+                "Login steps by step and result",
+            ),
             &["step", "result"],
         )?;
         let assertions = IntCounterVec::new(
-            Opts::new("passidp_assertions_total", "Assertions issued, by how the login was done"),
+            Opts::new(
+                "passidp_assertions_total",
+                "Assertions issued, by how the login was done",
+            ),
             &["via"],
         )?;
         let sms_sent = IntCounter::new("passidp_sms_sent_total", "One-time codes sent")?;
         let refused_requests = IntCounterVec::new(
-            Opts::new("passidp_refused_requests_total", "AuthnRequests refused, by reason"),
+            Opts::new(
+                "passidp_refused_requests_total",
+                "AuthnRequests refused, by reason",
+            ),
             &["reason"],
         )?;
         registry.register(Box::new(logins.clone()))?;

@@ -92,7 +92,10 @@ impl Services {
     }
 
     /// The SSO session named by a cookie, if it is still valid (and not the citizen's locked account).
-    pub(crate) async fn valid_session(&self, token: &str) -> Result<Option<SessionRecord>, LoginError> {
+    pub(crate) async fn valid_session(
+        &self,
+        token: &str,
+    ) -> Result<Option<SessionRecord>, LoginError> {
         let h = token_hash(&self.keyed, token)?;
         let Some(s) = self.store.find_session(&h).await? else {
             return Ok(None);
@@ -128,7 +131,10 @@ impl Services {
         if citizen.locked {
             return Err(LoginError::NoTransaction);
         }
-        self.metrics.assertions.with_label_values(&["session"]).inc();
+        self.metrics
+            .assertions
+            .with_label_values(&["session"])
+            .inc();
         self.success_form(&citizen, s, pending, level).await
     }
 

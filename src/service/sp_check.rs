@@ -7,14 +7,20 @@ pub fn check_file(file: &Path) -> Result<(), String> {
     for sp in sps {
         let m = &sp.metadata;
         println!("entityID:            {}", m.entity_id);
-        println!("display name:        {} / {}", sp.display_name("sl"), sp.display_name("en"));
+        println!(
+            "display name:        {} / {}",
+            sp.display_name("sl"),
+            sp.display_name("en")
+        );
         for a in &m.acs {
             println!(
                 "ACS:                 {} ({:?}, index {}, default {})",
                 a.location,
                 a.binding,
                 a.index.map(|i| i.to_string()).unwrap_or_else(|| "-".into()),
-                a.is_default.map(|d| d.to_string()).unwrap_or_else(|| "-".into())
+                a.is_default
+                    .map(|d| d.to_string())
+                    .unwrap_or_else(|| "-".into())
             );
         }
         println!("signing certs:       {}", m.signing_certs.len());
@@ -22,7 +28,14 @@ pub fn check_file(file: &Path) -> Result<(), String> {
             println!("  certificate valid until {exp}");
         }
         println!("AuthnRequestsSigned: {}", m.authn_requests_signed);
-        println!("NameID formats:      {}", if m.name_id_formats.is_empty() { "-".into() } else { m.name_id_formats.join(", ") });
+        println!(
+            "NameID formats:      {}",
+            if m.name_id_formats.is_empty() {
+                "-".into()
+            } else {
+                m.name_id_formats.join(", ")
+            }
+        );
         let p = &sp.policy;
         println!("policy:              enabled={} level={} attributes=[{}] sign_assertion={} sign_response={}",
             p.enabled, p.required_level, p.attributes.join(", "), p.sign_assertion, p.sign_response);
@@ -35,7 +48,12 @@ pub fn check_file(file: &Path) -> Result<(), String> {
 pub fn list(dir: &Path) {
     let reg = SpRegistry::load_dir(dir);
     for sp in reg.all() {
-        println!("{}\t{}\t{}", sp.metadata.entity_id, sp.display_name("sl"), sp.file.display());
+        println!(
+            "{}\t{}\t{}",
+            sp.metadata.entity_id,
+            sp.display_name("sl"),
+            sp.file.display()
+        );
     }
     for p in &reg.problems {
         println!("SKIPPED {}: {}", p.file.display(), p.problem);

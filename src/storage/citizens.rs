@@ -4,8 +4,7 @@ use crate::audit::AuditEvent;
 use crate::domain::citizen::{Citizen, SmsPassState};
 use crate::domain::ids::{CitizenId, PhoneNumber, Username};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set, TransactionTrait,
 };
 
 pub struct NewCitizen {
@@ -25,7 +24,9 @@ fn to_domain(m: citizen::Model) -> Result<Citizen, StorageError> {
                 .phone
                 .as_deref()
                 .and_then(|p| PhoneNumber::parse(p, "386").ok())
-                .ok_or_else(|| StorageError::Corrupt(format!("active smsPASS without phone: {}", m.id)))?;
+                .ok_or_else(|| {
+                    StorageError::Corrupt(format!("active smsPASS without phone: {}", m.id))
+                })?;
             SmsPassState::Active { phone }
         }
         "suspended" => SmsPassState::Suspended,

@@ -176,7 +176,10 @@ impl Store {
     /// `false`: the challenge is spent or out of attempts.
     pub async fn otp_take_attempt(&self, otp_id: &str, max: i32) -> Result<bool, StorageError> {
         let r = otp::Entity::update_many()
-            .col_expr(otp::Column::Attempts, Expr::col(otp::Column::Attempts).add(1))
+            .col_expr(
+                otp::Column::Attempts,
+                Expr::col(otp::Column::Attempts).add(1),
+            )
             .filter(otp::Column::Id.eq(otp_id))
             .filter(otp::Column::Spent.eq(false))
             .filter(otp::Column::Attempts.lt(max))
@@ -208,7 +211,12 @@ impl Store {
     }
 
     /// Locks the challenge for good (too many wrong codes) and audits that.
-    pub async fn otp_void(&self, otp_id: &str, now_ms: i64, ev: &AuditEvent) -> Result<(), StorageError> {
+    pub async fn otp_void(
+        &self,
+        otp_id: &str,
+        now_ms: i64,
+        ev: &AuditEvent,
+    ) -> Result<(), StorageError> {
         let t = self.db.begin().await?;
         otp::Entity::update_many()
             .col_expr(otp::Column::Spent, Expr::value(true))
@@ -254,7 +262,11 @@ impl Store {
             window_start: Set(now_ms),
             locked_until: Set(None),
         })
-        .on_conflict(OnConflict::column(throttle::Column::Key).do_nothing().to_owned())
+        .on_conflict(
+            OnConflict::column(throttle::Column::Key)
+                .do_nothing()
+                .to_owned(),
+        )
         .do_nothing()
         .exec(&t)
         .await?;
@@ -267,11 +279,16 @@ impl Store {
             .exec(&t)
             .await?;
         throttle::Entity::update_many()
-            .col_expr(throttle::Column::Failures, Expr::col(throttle::Column::Failures).add(1))
+            .col_expr(
+                throttle::Column::Failures,
+                Expr::col(throttle::Column::Failures).add(1),
+            )
             .filter(throttle::Column::Key.eq(key))
             .exec(&t)
             .await?;
-        let row = throttle::Entity::find_by_id(key.to_string()).one(&t).await?;
+        let row = throttle::Entity::find_by_id(key.to_string())
+            .one(&t)
+            .await?;
         let mut locked = None;
         if let Some(row) = row {
             if row.failures >= max {

@@ -55,7 +55,10 @@ impl Store {
         Ok(())
     }
 
-    pub async fn find_session(&self, token_hash: &str) -> Result<Option<SessionRecord>, StorageError> {
+    pub async fn find_session(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<SessionRecord>, StorageError> {
         Ok(sess::Entity::find()
             .filter(sess::Column::TokenHash.eq(token_hash))
             .one(&self.db)

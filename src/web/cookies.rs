@@ -27,7 +27,11 @@ pub fn tx(value: String, secure: bool, max_age_secs: i64) -> Cookie<'static> {
 
 pub fn sso(value: String, secure: bool, max_age_secs: i64) -> Cookie<'static> {
     let mut c = base(SSO, value, secure, max_age_secs);
-    c.set_same_site(if secure { SameSite::None } else { SameSite::Lax });
+    c.set_same_site(if secure {
+        SameSite::None
+    } else {
+        SameSite::Lax
+    });
     c
 }
 
@@ -51,10 +55,16 @@ mod tests {
     #[test]
     fn session_cookie_attributes() {
         let s = sso("v".into(), true, 60).to_string();
-        assert!(s.contains("HttpOnly") && s.contains("Secure") && s.contains("SameSite=None"), "{s}");
+        assert!(
+            s.contains("HttpOnly") && s.contains("Secure") && s.contains("SameSite=None"),
+            "{s}"
+        );
         let d = sso("v".into(), false, 60).to_string();
         assert!(!d.contains("Secure") && d.contains("SameSite=Lax"), "{d}");
         let t = tx("v".into(), true, 60).to_string();
-        assert!(t.contains("HttpOnly") && t.contains("Secure") && t.contains("SameSite=Lax"), "{t}");
+        assert!(
+            t.contains("HttpOnly") && t.contains("Secure") && t.contains("SameSite=Lax"),
+            "{t}"
+        );
     }
 }

@@ -84,9 +84,7 @@ impl ResponseError for WebError {
 }
 
 /// Renders every error response (from handlers, extractors or the router) as the translated page.
-pub fn render_error_page<B>(
-    res: ServiceResponse<B>,
-) -> actix_web::Result<ErrorHandlerResponse<B>> {
+pub fn render_error_page<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
     let (req, res) = res.into_parts();
     let status = res.status();
     let reference = res
@@ -118,7 +116,11 @@ pub fn render_error_page<B>(
     let mut new = HttpResponse::build(status);
     new.insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"));
     for (name, value) in res.headers() {
-        if name.as_str() != REF_HEADER && name.as_str() != KEY_HEADER && name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+        if name.as_str() != REF_HEADER
+            && name.as_str() != KEY_HEADER
+            && name != header::CONTENT_TYPE
+            && name != header::CONTENT_LENGTH
+        {
             new.append_header((name.clone(), value.clone()));
         }
     }

@@ -33,7 +33,11 @@ impl HelperDef for T {
             .param(0)
             .and_then(|p| p.value().as_str())
             .ok_or(RenderErrorReason::ParamNotFoundForIndex("t", 0))?;
-        let lang = ctx.data().get("lang").and_then(Value::as_str).unwrap_or("sl");
+        let lang = ctx
+            .data()
+            .get("lang")
+            .and_then(Value::as_str)
+            .unwrap_or("sl");
         let text = self
             .0
             .get(lang, key)
@@ -73,7 +77,13 @@ impl Views {
     }
 
     /// Renders `page` with `data` plus `lang` and `back` (the path for the language switch).
-    pub fn render(&self, page: &str, lang: &str, back: &str, mut data: Value) -> Result<String, ViewError> {
+    pub fn render(
+        &self,
+        page: &str,
+        lang: &str,
+        back: &str,
+        mut data: Value,
+    ) -> Result<String, ViewError> {
         if self.dev_reload {
             if let Ok(fresh) = registry() {
                 if let Ok(mut g) = self.hb.write() {
@@ -102,7 +112,10 @@ impl Views {
         )
         .unwrap_or_else(|e| {
             tracing::error!(error = %e, "error page could not be rendered");
-            format!("<!doctype html><title>Error</title><p>Error reference {}</p>", handlebars::html_escape(reference))
+            format!(
+                "<!doctype html><title>Error</title><p>Error reference {}</p>",
+                handlebars::html_escape(reference)
+            )
         })
     }
 
@@ -133,10 +146,22 @@ mod tests {
             assert!(page.contains("abc"));
             for (name, data) in [
                 ("home", json!({"title": "x"})),
-                ("choose", json!({"title": "x", "sp_name": "S", "csrf": "c", "step_up": false})),
-                ("password", json!({"title": "x", "sp_name": "S", "csrf": "c", "username": "", "message": null, "message_extra": ""})),
-                ("otp", json!({"title": "x", "sp_name": "S", "csrf": "c", "phone": "+386•••1", "message": null, "message_extra": ""})),
-                ("post", json!({"title": "x", "acs_url": "https://sp/acs", "saml_response": "PHg+", "relay_state": "r"})),
+                (
+                    "choose",
+                    json!({"title": "x", "sp_name": "S", "csrf": "c", "step_up": false}),
+                ),
+                (
+                    "password",
+                    json!({"title": "x", "sp_name": "S", "csrf": "c", "username": "", "message": null, "message_extra": ""}),
+                ),
+                (
+                    "otp",
+                    json!({"title": "x", "sp_name": "S", "csrf": "c", "phone": "+386•••1", "message": null, "message_extra": ""}),
+                ),
+                (
+                    "post",
+                    json!({"title": "x", "acs_url": "https://sp/acs", "saml_response": "PHg+", "relay_state": "r"}),
+                ),
             ] {
                 let r = v.render(name, lang, "/", data);
                 assert!(r.is_ok(), "{name}/{lang}: {r:?}");
@@ -146,7 +171,9 @@ mod tests {
 
     #[test]
     fn values_are_escaped() {
-        let Ok(v) = Views::new(false) else { panic!("views") };
+        let Ok(v) = Views::new(false) else {
+            panic!("views")
+        };
         let r = v
             .render("choose", "sl", "/", json!({"title": "x", "sp_name": "<script>x</script>", "csrf": "c", "step_up": false}))
             .unwrap_or_default();

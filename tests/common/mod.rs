@@ -47,15 +47,22 @@ pub struct TestApp {
     pg: Option<(String, String)>,
 }
 
-async fn fresh_database(backend: Backend, dir: &std::path::Path) -> (String, Option<(String, String)>) {
+async fn fresh_database(
+    backend: Backend,
+    dir: &std::path::Path,
+) -> (String, Option<(String, String)>) {
     match backend {
         Backend::Sqlite => (format!("sqlite://{}/idp.db?mode=rwc", dir.display()), None),
         Backend::Postgres => {
             use sea_orm::ConnectionTrait;
             let admin = std::env::var("TEST_DATABASE_URL").expect("TEST_DATABASE_URL");
             let name = format!("passidp_t_{}", uuid::Uuid::new_v4().simple());
-            let db = sea_orm::Database::connect(&admin).await.expect("connect to TEST_DATABASE_URL");
-            db.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create database");
+            let db = sea_orm::Database::connect(&admin)
+                .await
+                .expect("connect to TEST_DATABASE_URL");
+            db.execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("create database");
             let mut url = url::Url::parse(&admin).expect("TEST_DATABASE_URL is a URL");
             url.set_path(&format!("/{name}"));
             (url.to_string(), Some((admin, name)))
@@ -68,7 +75,11 @@ impl TestApp {
         Self::spawn_with(Backend::Sqlite, sps, |_| {}).await
     }
 
-    pub async fn spawn_with(backend: Backend, sps: &[&TestSp], tweak: impl FnOnce(&mut Config)) -> TestApp {
+    pub async fn spawn_with(
+        backend: Backend,
+        sps: &[&TestSp],
+        tweak: impl FnOnce(&mut Config),
+    ) -> TestApp {
         let dir = tempfile::tempdir().expect("tempdir");
         let metadata_dir = dir.path().join("metadata");
         std::fs::create_dir_all(&metadata_dir).unwrap();
@@ -104,7 +115,9 @@ impl TestApp {
         let sms_path = cfg.sms.outbox_path.clone();
         let clock = FixedClock::at_system_now();
         let shared: SharedClock = Arc::new(clock.clone());
-        let services = pass_idp::bootstrap::services(cfg, shared, None).await.expect("services");
+        let services = pass_idp::bootstrap::services(cfg, shared, None)
+            .await
+            .expect("services");
         let state = pass_idp::app_state(services.clone()).expect("state");
         let server = actix_web::HttpServer::new(move || pass_idp::build_app(state.clone()))
             .listen(listener)
@@ -114,7 +127,16 @@ impl TestApp {
             .run();
         let handle = server.handle();
         tokio::spawn(server);
-        TestApp { base, services, clock, dir, sms_path, metadata_dir, handle, pg }
+        TestApp {
+            base,
+            services,
+            clock,
+            dir,
+            sms_path,
+            metadata_dir,
+            handle,
+            pg,
+        }
     }
 
     pub async fn stop(self) {
@@ -123,7 +145,9 @@ impl TestApp {
             use sea_orm::ConnectionTrait;
             drop(self.services);
             if let Ok(db) = sea_orm::Database::connect(admin).await {
-                let _ = db.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+                let _ = db
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .await;
             }
         }
     }
@@ -157,20 +181,35 @@ impl TestApp {
         text.lines()
             .map(|l| {
                 let v: serde_json::Value = serde_json::from_str(l).expect("outbox line is JSON");
-                assert!(v["sent_at"].as_str().is_some_and(|s| chrono::DateTime::parse_from_rfc3339(s).is_ok()));
-                (v["to"].as_str().unwrap().to_string(), v["text"].as_str().unwrap().to_string())
+                assert!(v["sent_at"]
+                    .as_str()
+                    .is_some_and(|s| chrono::DateTime::parse_from_rfc3339(s).is_ok()));
+                (
+                    v["to"].as_str().unwrap().to_string(),
+                    v["text"].as_str().unwrap().to_string(),
+                )
             })
             .collect()
     }
 
     /// The code in the newest SMS to `to` (taken from the WebOTP line `@host #code`).
     pub fn last_code(&self, to: &str) -> String {
-        let (_, text) = self.sms().into_iter().rev().find(|(t, _)| t == to).expect("an SMS to this phone");
+        let (_, text) = self
+            .sms()
+            .into_iter()
+            .rev()
+            .find(|(t, _)| t == to)
+            .expect("an SMS to this phone");
         text.rsplit('#').next().unwrap().trim().to_string()
     }
 
     pub async fn idp_metadata(&self) -> String {
-        reqwest::get(format!("{}/saml/metadata", self.base)).await.unwrap().text().await.unwrap()
+        reqwest::get(format!("{}/saml/metadata", self.base))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
     }
 
     pub fn browser(&self) -> Browser {
@@ -198,14 +237,21 @@ pub fn hidden_inputs(html: &str) -> HashMap<String, String> {
     let doc = scraper::Html::parse_document(html);
     let sel = scraper::Selector::parse("input[type=hidden]").unwrap();
     doc.select(&sel)
-        .filter_map(|e| Some((e.value().attr("name")?.to_string(), e.value().attr("value")?.to_string())))
+        .filter_map(|e| {
+            Some((
+                e.value().attr("name")?.to_string(),
+                e.value().attr("value")?.to_string(),
+            ))
+        })
         .collect()
 }
 
 pub fn form_action(html: &str, id: &str) -> Option<String> {
     let doc = scraper::Html::parse_document(html);
     let sel = scraper::Selector::parse(&format!("form#{id}")).unwrap();
-    doc.select(&sel).next().and_then(|e| e.value().attr("action").map(str::to_string))
+    doc.select(&sel)
+        .next()
+        .and_then(|e| e.value().attr("action").map(str::to_string))
 }
 
 pub struct Browser {
@@ -220,7 +266,10 @@ impl Browser {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .unwrap();
-        Browser { client, base: base.to_string() }
+        Browser {
+            client,
+            base: base.to_string(),
+        }
     }
 
     fn url(&self, p: &str) -> String {
@@ -234,9 +283,17 @@ impl Browser {
     async fn page(r: reqwest::Response) -> Page {
         let status = r.status().as_u16();
         let headers = r.headers().clone();
-        let location = headers.get("location").and_then(|v| v.to_str().ok()).map(str::to_string);
+        let location = headers
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
         let body = r.text().await.unwrap();
-        Page { status, location, headers, body }
+        Page {
+            status,
+            location,
+            headers,
+            body,
+        }
     }
 
     pub async fn get(&self, path: &str) -> Page {
@@ -244,7 +301,15 @@ impl Browser {
     }
 
     pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> Page {
-        Self::page(self.client.post(self.url(path)).form(form).send().await.unwrap()).await
+        Self::page(
+            self.client
+                .post(self.url(path))
+                .form(form)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
     }
 }
 
@@ -267,13 +332,24 @@ impl Posted {
     }
     pub fn xml(&self) -> String {
         use base64::Engine;
-        String::from_utf8(base64::engine::general_purpose::STANDARD.decode(&self.saml_response).unwrap()).unwrap()
+        String::from_utf8(
+            base64::engine::general_purpose::STANDARD
+                .decode(&self.saml_response)
+                .unwrap(),
+        )
+        .unwrap()
     }
 }
 
 /// Drives a whole smsPASS login from the SSO URL (GET with a query, or a POST form) to the posted
 /// Response. Panics with the page body when a step does not go as expected.
-pub async fn full_login(app: &TestApp, b: &Browser, start: Page, username: &str, phone: &str) -> Posted {
+pub async fn full_login(
+    app: &TestApp,
+    b: &Browser,
+    start: Page,
+    username: &str,
+    phone: &str,
+) -> Posted {
     assert_eq!(start.status, 303, "SSO start: {}", start.body);
     assert_eq!(start.location.as_deref(), Some("/login"));
     let choose = b.get("/login").await;
@@ -281,14 +357,26 @@ pub async fn full_login(app: &TestApp, b: &Browser, start: Page, username: &str,
     let pw = b.get("/login/password").await;
     assert_eq!(pw.status, 200);
     let r = b
-        .post("/login/password", &[("csrf_token", &pw.csrf()), ("username", username), ("password", PASSWORD)])
+        .post(
+            "/login/password",
+            &[
+                ("csrf_token", &pw.csrf()),
+                ("username", username),
+                ("password", PASSWORD),
+            ],
+        )
         .await;
     assert_eq!(r.status, 303, "password step: {}", r.body);
     assert_eq!(r.location.as_deref(), Some("/login/otp"));
     let otp_page = b.get("/login/otp").await;
     assert_eq!(otp_page.status, 200);
     let code = app.last_code(phone);
-    let done = b.post("/login/otp", &[("csrf_token", &otp_page.csrf()), ("otp", &code)]).await;
+    let done = b
+        .post(
+            "/login/otp",
+            &[("csrf_token", &otp_page.csrf()), ("otp", &code)],
+        )
+        .await;
     assert_eq!(done.status, 200, "{}", done.body);
     Posted::from_page(&done).unwrap_or_else(|| panic!("no SAML post form in: {}", done.body))
 }
@@ -302,7 +390,10 @@ pub fn python(script: &str, input: &str) -> serde_json::Value {
     use std::io::Write;
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let py = root.join("var/test-venv/bin/python");
-    assert!(py.exists(), "the test venv is missing: run `make test-venv` (make test does it)");
+    assert!(
+        py.exists(),
+        "the test venv is missing: run `make test-venv` (make test does it)"
+    );
     let mut child = std::process::Command::new(py)
         .arg(root.join("tests/python").join(script))
         .stdin(std::process::Stdio::piped())
@@ -310,11 +401,19 @@ pub fn python(script: &str, input: &str) -> serde_json::Value {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     serde_json::from_str(stdout.lines().last().unwrap_or("")).unwrap_or_else(|_| {
-        panic!("{script} said: {stdout}\n{}", String::from_utf8_lossy(&out.stderr))
+        panic!(
+            "{script} said: {stdout}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        )
     })
 }
 
@@ -327,13 +426,30 @@ pub fn xsd_valid(xml: &str) -> Result<(), String> {
     }
 }
 
-/// `xmlsec1 --verify` of the element type `id_node` (e.g. "urn:oasis:names:tc:SAML:2.0:assertion:Assertion").
-pub fn xmlsec1_verify(xml: &str, cert_pem_path: &std::path::Path, id_node: &str) -> Result<(), String> {
+/// The `saml:Assertion` element cut out of a Response (it declares its own namespaces).
+pub fn assertion_of(xml: &str) -> String {
+    let start = xml.find("<saml:Assertion").expect("an assertion");
+    let end = xml.find("</saml:Assertion>").expect("assertion end") + "</saml:Assertion>".len();
+    xml[start..end].to_string()
+}
+
+/// `xmlsec1 --verify` of the first signature in the document, whose reference is an element of type
+/// `id_node` (e.g. "urn:oasis:names:tc:SAML:2.0:assertion:Assertion").
+pub fn xmlsec1_verify(
+    xml: &str,
+    cert_pem_path: &std::path::Path,
+    id_node: &str,
+) -> Result<(), String> {
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("doc.xml");
     std::fs::write(&f, xml).unwrap();
     let out = std::process::Command::new("xmlsec1")
-        .args(["--verify", "--enabled-reference-uris", "same-doc", "--pubkey-cert-pem"])
+        .args([
+            "--verify",
+            "--enabled-reference-uris",
+            "same-doc",
+            "--pubkey-cert-pem",
+        ])
         .arg(cert_pem_path)
         .arg("--id-attr:ID")
         .arg(id_node)

@@ -37,9 +37,14 @@ pub fn keypair(cn: &str) -> (PKey<Private>, Vec<u8>, Vec<u8>) {
     b.set_subject_name(&name).unwrap();
     b.set_issuer_name(&name).unwrap();
     b.set_pubkey(&key).unwrap();
-    b.set_not_before(&openssl::asn1::Asn1Time::days_from_now(0).unwrap()).unwrap();
-    b.set_not_after(&openssl::asn1::Asn1Time::days_from_now(365).unwrap()).unwrap();
-    let serial = openssl::bn::BigNum::from_u32(rand::random::<u32>() >> 1).unwrap().to_asn1_integer().unwrap();
+    b.set_not_before(&openssl::asn1::Asn1Time::days_from_now(0).unwrap())
+        .unwrap();
+    b.set_not_after(&openssl::asn1::Asn1Time::days_from_now(365).unwrap())
+        .unwrap();
+    let serial = openssl::bn::BigNum::from_u32(rand::random::<u32>() >> 1)
+        .unwrap()
+        .to_asn1_integer()
+        .unwrap();
     b.set_serial_number(&serial).unwrap();
     b.sign(&key, MessageDigest::sha256()).unwrap();
     let cert = b.build();
@@ -79,7 +84,9 @@ impl Req {
 }
 
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('"', "&quot;")
 }
 
 impl TestSp {
@@ -185,7 +192,12 @@ impl TestSp {
     }
 
     /// The HTTP-Redirect query for an AuthnRequest, signed over the query octets if `sig_alg` is given.
-    pub fn redirect_query(&self, xml: &str, relay_state: Option<&str>, sig_alg: Option<&str>) -> String {
+    pub fn redirect_query(
+        &self,
+        xml: &str,
+        relay_state: Option<&str>,
+        sig_alg: Option<&str>,
+    ) -> String {
         redirect_query_with(xml, relay_state, sig_alg.map(|a| (&self.key, a)))
     }
 
@@ -197,20 +209,37 @@ impl TestSp {
     }
 
     /// Checks a Response the way an e-service using samael would.
-    pub fn samael_accepts(&self, idp_metadata: &str, saml_response: &str, request_id: &str) -> Result<samael::schema::Assertion, String> {
-        let md: samael::metadata::EntityDescriptor = idp_metadata.parse().map_err(|e| format!("IdP metadata: {e:?}"))?;
+    pub fn samael_accepts(
+        &self,
+        idp_metadata: &str,
+        saml_response: &str,
+        request_id: &str,
+    ) -> Result<samael::schema::Assertion, String> {
+        let md: samael::metadata::EntityDescriptor = idp_metadata
+            .parse()
+            .map_err(|e| format!("IdP metadata: {e:?}"))?;
         let sp = samael::service_provider::ServiceProvider {
             entity_id: Some(self.entity_id.clone()),
             acs_url: Some(self.acs_url.clone()),
             idp_metadata: md,
-            allowed_signature_algorithms: Some(vec![samael::crypto::AllowedSignatureAlgorithm::RsaSha256]),
+            allowed_signature_algorithms: Some(vec![
+                samael::crypto::AllowedSignatureAlgorithm::RsaSha256,
+            ]),
             ..Default::default()
         };
-        sp.parse_base64_response(saml_response, Some(&[request_id])).map_err(|e| e.to_string())
+        sp.parse_base64_response(saml_response, Some(&[request_id]))
+            .map_err(|e| e.to_string())
     }
 
     /// Checks a Response with pysaml2.
-    pub fn pysaml2(&self, idp_metadata: &str, saml_response: &str, request_id: Option<&str>, acs: &str, want_response_signed: bool) -> serde_json::Value {
+    pub fn pysaml2(
+        &self,
+        idp_metadata: &str,
+        saml_response: &str,
+        request_id: Option<&str>,
+        acs: &str,
+        want_response_signed: bool,
+    ) -> serde_json::Value {
         super::python(
             "sp_check.py",
             &serde_json::json!({
@@ -238,14 +267,22 @@ pub fn urlenc(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
 }
 
-pub fn redirect_query_with(xml: &str, relay_state: Option<&str>, sign: Option<(&PKey<Private>, &str)>) -> String {
+pub fn redirect_query_with(
+    xml: &str,
+    relay_state: Option<&str>,
+    sign: Option<(&PKey<Private>, &str)>,
+) -> String {
     let mut q = format!("SAMLRequest={}", urlenc(&deflate_b64(xml)));
     if let Some(rs) = relay_state {
         q += &format!("&RelayState={}", urlenc(rs));
     }
     if let Some((key, alg)) = sign {
         q += &format!("&SigAlg={}", urlenc(alg));
-        let md = if alg == RSA_SHA1 { MessageDigest::sha1() } else { MessageDigest::sha256() };
+        let md = if alg == RSA_SHA1 {
+            MessageDigest::sha1()
+        } else {
+            MessageDigest::sha256()
+        };
         let mut s = openssl::sign::Signer::new(md, key).unwrap();
         s.update(q.as_bytes()).unwrap();
         let sig = s.sign_to_vec().unwrap();

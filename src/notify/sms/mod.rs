@@ -24,7 +24,13 @@ pub trait SmsSender: Send + Sync + 'static {
 }
 
 /// The login-code message: names the e-service and ends with the WebOTP line so phones can autofill.
-pub fn login_code_text(lang: &str, service: &str, code: &str, host: &str, ttl_minutes: i64) -> String {
+pub fn login_code_text(
+    lang: &str,
+    service: &str,
+    code: &str,
+    host: &str,
+    ttl_minutes: i64,
+) -> String {
     let body = match lang {
         "en" => format!(
             "smsPASS code for logging in to {service}: {code}\nValid for {ttl_minutes} min. Do not share it with anyone."

@@ -11,15 +11,21 @@ use crate::storage::OtpRecord;
 pub enum OtpOutcome {
     Done(Finished),
     /// Wrong code; attempts left on this code.
-    Wrong { attempts_left: i32 },
+    Wrong {
+        attempts_left: i32,
+    },
     /// The code has expired; a new one may be requested.
     Expired,
     /// Too many wrong codes: this code is void; a new one may be requested if sends remain.
-    Voided { can_resend: bool },
+    Voided {
+        can_resend: bool,
+    },
     /// A new code was sent.
     Resent,
     /// No more codes for this login, or asked again too soon (seconds to wait).
-    ResendRefused { wait_secs: Option<i64> },
+    ResendRefused {
+        wait_secs: Option<i64>,
+    },
     /// The password step has not been done in this transaction.
     NeedPassword,
     SmsPassInactive,
@@ -65,7 +71,11 @@ impl Services {
             (self.cfg.otp.ttl_secs + 59) / 60,
         );
         self.sms
-            .send(phone, &text, &now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+            .send(
+                phone,
+                &text,
+                &now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            )
             .await
             .map_err(|e| LoginError::Internal(format!("SMS: {e}")))?;
         self.metrics.sms_sent.inc();
@@ -73,7 +83,10 @@ impl Services {
     }
 
     /// The citizen's smsPASS phone, masked, for the code page.
-    pub async fn code_phone_masked(&self, login: &PendingLogin) -> Result<Option<String>, LoginError> {
+    pub async fn code_phone_masked(
+        &self,
+        login: &PendingLogin,
+    ) -> Result<Option<String>, LoginError> {
         Ok(self
             .store
             .latest_otp(&login.tx.id)
@@ -156,7 +169,11 @@ impl Services {
                 .addr(client_addr.clone())
         };
         if otp::matches(&self.keyed, &login.tx.id, typed, &rec.code_hash)? {
-            if !self.store.otp_spend(&rec.id, now, &ev(AuditKind::OtpOk)).await? {
+            if !self
+                .store
+                .otp_spend(&rec.id, now, &ev(AuditKind::OtpOk))
+                .await?
+            {
                 return Ok(OtpOutcome::Voided { can_resend });
             }
             self.metrics.logins.with_label_values(&["otp", "ok"]).inc();
@@ -180,16 +197,26 @@ impl Services {
                 .await?;
             return Ok(OtpOutcome::Done(done));
         }
-        self.metrics.logins.with_label_values(&["otp", "failed"]).inc();
+        self.metrics
+            .logins
+            .with_label_values(&["otp", "failed"])
+            .inc();
         let used = rec.attempts + 1;
         if used >= max {
             self.store
-                .otp_void(&rec.id, now, &ev(AuditKind::OtpVoided).detail(serde_json::json!({"attempts": used})))
+                .otp_void(
+                    &rec.id,
+                    now,
+                    &ev(AuditKind::OtpVoided).detail(serde_json::json!({"attempts": used})),
+                )
                 .await?;
             return Ok(OtpOutcome::Voided { can_resend });
         }
         self.store
-            .audit(&ev(AuditKind::OtpFailed).detail(serde_json::json!({"attempts": used})), now)
+            .audit(
+                &ev(AuditKind::OtpFailed).detail(serde_json::json!({"attempts": used})),
+                now,
+            )
             .await?;
         Ok(OtpOutcome::Wrong {
             attempts_left: max - used,
@@ -197,7 +224,10 @@ impl Services {
     }
 
     /// The citizen gives up: tell the e-service (AuthnFailed) and close the transaction.
-    pub async fn cancel_login(&self, login: &PendingLogin) -> Result<crate::service::PostForm, LoginError> {
+    pub async fn cancel_login(
+        &self,
+        login: &PendingLogin,
+    ) -> Result<crate::service::PostForm, LoginError> {
         if !self.store.complete_login_tx(&login.tx.id).await? {
             return Err(LoginError::NoTransaction);
         }

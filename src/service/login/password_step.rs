@@ -45,7 +45,10 @@ impl Services {
                 .addr(client_addr.clone())
                 .detail(serde_json::json!({ "username": normalised }));
             self.store.audit(&ev, now).await?;
-            self.metrics.logins.with_label_values(&["password", "throttled"]).inc();
+            self.metrics
+                .logins
+                .with_label_values(&["password", "throttled"])
+                .inc();
             return Ok(PasswordOutcome::Throttled { until_ms });
         }
         let found = match Username::parse(username_raw) {
@@ -62,25 +65,42 @@ impl Services {
                 let l = &self.cfg.lockout;
                 let mut locked = self
                     .store
-                    .throttle_fail(&acct, l.account_max_failures, l.window_secs * 1000, l.lock_secs * 1000, now)
+                    .throttle_fail(
+                        &acct,
+                        l.account_max_failures,
+                        l.window_secs * 1000,
+                        l.lock_secs * 1000,
+                        now,
+                    )
                     .await?;
                 if let Some(a) = &addr {
                     let by_addr = self
                         .store
-                        .throttle_fail(a, l.address_max_failures, l.window_secs * 1000, l.lock_secs * 1000, now)
+                        .throttle_fail(
+                            a,
+                            l.address_max_failures,
+                            l.window_secs * 1000,
+                            l.lock_secs * 1000,
+                            now,
+                        )
                         .await?;
                     locked = locked.max(by_addr);
                 }
                 let mut ev = AuditEvent::new(AuditKind::LoginPasswordFailed)
                     .sp(&login.tx.sp_entity_id)
                     .addr(client_addr)
-                    .detail(serde_json::json!({ "username": normalised, "known": found.is_some(),
-                        "locked_until": locked }));
+                    .detail(
+                        serde_json::json!({ "username": normalised, "known": found.is_some(),
+                        "locked_until": locked }),
+                    );
                 if let Some((c, _)) = &found {
                     ev = ev.citizen(&c.id.0);
                 }
                 self.store.audit(&ev, now).await?;
-                self.metrics.logins.with_label_values(&["password", "failed"]).inc();
+                self.metrics
+                    .logins
+                    .with_label_values(&["password", "failed"])
+                    .inc();
                 return Ok(match locked {
                     Some(until_ms) => PasswordOutcome::Throttled { until_ms },
                     None => PasswordOutcome::Invalid,
@@ -88,7 +108,10 @@ impl Services {
             }
         };
         if citizen.locked {
-            self.metrics.logins.with_label_values(&["password", "locked"]).inc();
+            self.metrics
+                .logins
+                .with_label_values(&["password", "locked"])
+                .inc();
             return Ok(PasswordOutcome::AccountLocked);
         }
         // Step-up transactions already know the citizen: the password must belong to the same one.
@@ -105,7 +128,10 @@ impl Services {
         self.store
             .login_tx_password_ok(&login.tx.id, &citizen.id.0, now, &ev)
             .await?;
-        self.metrics.logins.with_label_values(&["password", "ok"]).inc();
+        self.metrics
+            .logins
+            .with_label_values(&["password", "ok"])
+            .inc();
         if login.pending.target.level <= Level::Password {
             let done = self
                 .finish_login(

@@ -59,10 +59,16 @@ impl Services {
             .map_err(|e| self.refused("parse", LoginError::BadRequest(e.to_string())))?;
         let reg = self.registry.snapshot();
         let sp = reg.get(unverified.issuer()).ok_or_else(|| {
-            self.refused("unknown_sp", LoginError::UnknownSp(unverified.issuer().to_string()))
+            self.refused(
+                "unknown_sp",
+                LoginError::UnknownSp(unverified.issuer().to_string()),
+            )
         })?;
         if !sp.policy.enabled {
-            return Err(self.refused("disabled", LoginError::SpDisabled(sp.metadata.entity_id.clone())));
+            return Err(self.refused(
+                "disabled",
+                LoginError::SpDisabled(sp.metadata.entity_id.clone()),
+            ));
         }
         let acs_url = unverified
             .resolve_acs(&sp.metadata)
@@ -92,8 +98,12 @@ impl Services {
             Ok(v) => v,
             Err(e) => {
                 tracing::warn!(sp = %sp.metadata.entity_id, error = %e, "AuthnRequest refused");
-                self.audit_refusal(&sp, &e.to_string(), client_addr.clone()).await;
-                self.metrics.refused_requests.with_label_values(&["verify"]).inc();
+                self.audit_refusal(&sp, &e.to_string(), client_addr.clone())
+                    .await;
+                self.metrics
+                    .refused_requests
+                    .with_label_values(&["verify"])
+                    .inc();
                 return match e.saml_status() {
                     Some((top, second)) => Ok(SsoOutcome::Respond(self.status_form(
                         &reply,
@@ -115,8 +125,12 @@ impl Services {
             )
             .await?;
         if !fresh {
-            self.audit_refusal(&sp, "replayed request ID", client_addr.clone()).await;
-            self.metrics.refused_requests.with_label_values(&["replay"]).inc();
+            self.audit_refusal(&sp, "replayed request ID", client_addr.clone())
+                .await;
+            self.metrics
+                .refused_requests
+                .with_label_values(&["replay"])
+                .inc();
             return Ok(SsoOutcome::Respond(self.status_form(
                 &reply,
                 status::REQUESTER,
@@ -124,8 +138,15 @@ impl Services {
                 Some("request ID already used"),
             )?));
         }
-        self.continue_sso(&sp, verified, acs_url.clone(), session_token, client_addr, &reply)
-            .await
+        self.continue_sso(
+            &sp,
+            verified,
+            acs_url.clone(),
+            session_token,
+            client_addr,
+            &reply,
+        )
+        .await
     }
 
     async fn continue_sso(
@@ -244,7 +265,10 @@ impl Services {
 
     fn refused(&self, reason: &str, e: LoginError) -> LoginError {
         tracing::info!(reason, error = %e, "SAML request refused");
-        self.metrics.refused_requests.with_label_values(&[reason]).inc();
+        self.metrics
+            .refused_requests
+            .with_label_values(&[reason])
+            .inc();
         e
     }
 

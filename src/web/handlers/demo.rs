@@ -14,7 +14,11 @@ fn not_found(e: crate::service::demo::DemoError) -> WebError {
     WebError::BadRequest(e.to_string())
 }
 
-pub async fn index(st: web::Data<AppState>, name: web::Path<String>, lang: Lang) -> Result<HttpResponse, WebError> {
+pub async fn index(
+    st: web::Data<AppState>,
+    name: web::Path<String>,
+    lang: Lang,
+) -> Result<HttpResponse, WebError> {
     if !st.services.cfg.dev_mode || !crate::service::demo::NAMES.contains(&name.as_str()) {
         return Ok(HttpResponse::NotFound().finish());
     }
@@ -24,10 +28,15 @@ pub async fn index(st: web::Data<AppState>, name: web::Path<String>, lang: Lang)
             "title": name.as_str(), "name": name.as_str(), "name_key": format!("demo.name.{name}"), "result": null, "error": null,
         }))
         .map_err(|e| WebError::Internal(e.to_string()))?;
-    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body))
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(body))
 }
 
-pub async fn login(st: web::Data<AppState>, name: web::Path<String>) -> Result<HttpResponse, WebError> {
+pub async fn login(
+    st: web::Data<AppState>,
+    name: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
     let (id, url) = st.services.demo_start(&name).map_err(not_found)?;
     let mut c = Cookie::new(REQ_COOKIE, id);
     c.set_path(format!("/demo-sp/{name}"));
@@ -53,8 +62,14 @@ pub async fn acs(
     form: web::Form<AcsForm>,
     lang: Lang,
 ) -> Result<HttpResponse, WebError> {
-    let request_id = req.cookie(REQ_COOKIE).map(|c| c.value().to_string()).unwrap_or_default();
-    let (result, error) = match st.services.demo_accept(&name, &form.saml_response, &request_id) {
+    let request_id = req
+        .cookie(REQ_COOKIE)
+        .map(|c| c.value().to_string())
+        .unwrap_or_default();
+    let (result, error) = match st
+        .services
+        .demo_accept(&name, &form.saml_response, &request_id)
+    {
         Ok(r) => (Some(r), None),
         Err(e) => (None, Some(e.to_string())),
     };
@@ -64,5 +79,7 @@ pub async fn acs(
             "title": name.as_str(), "name": name.as_str(), "name_key": format!("demo.name.{name}"), "result": result, "error": error,
         }))
         .map_err(|e| WebError::Internal(e.to_string()))?;
-    Ok(HttpResponse::Ok().content_type("text/html; charset=utf-8").body(body))
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(body))
 }

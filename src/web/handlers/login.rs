@@ -50,7 +50,13 @@ fn see_other(to: &str) -> HttpResponse {
         .finish()
 }
 
-fn render(st: &AppState, page: &str, lang: &str, back: &str, data: serde_json::Value) -> Result<HttpResponse, WebError> {
+fn render(
+    st: &AppState,
+    page: &str,
+    lang: &str,
+    back: &str,
+    data: serde_json::Value,
+) -> Result<HttpResponse, WebError> {
     st.views
         .render(page, lang, back, data)
         .map(html)
@@ -62,25 +68,39 @@ fn finished(st: &AppState, lang: &str, f: Finished) -> Result<HttpResponse, WebE
     let mut resp = post_page(st, lang, &f.form)?;
     let cfg = &st.services.cfg;
     if let Some(token) = f.session_token {
-        resp.add_cookie(&cookies::sso(token, cfg.secure_cookies(), cfg.lifetimes.sso_absolute_secs))
-            .map_err(|e| WebError::Internal(e.to_string()))?;
+        resp.add_cookie(&cookies::sso(
+            token,
+            cfg.secure_cookies(),
+            cfg.lifetimes.sso_absolute_secs,
+        ))
+        .map_err(|e| WebError::Internal(e.to_string()))?;
     }
     resp.add_cookie(&clear_tx(st))
         .map_err(|e| WebError::Internal(e.to_string()))?;
     Ok(resp)
 }
 
-pub async fn choose(st: web::Data<AppState>, g: PendingLoginGuard, lang: Lang) -> Result<HttpResponse, WebError> {
+pub async fn choose(
+    st: web::Data<AppState>,
+    g: PendingLoginGuard,
+    lang: Lang,
+) -> Result<HttpResponse, WebError> {
     if g.login.password_done() && g.login.needs_sms() && !g.login.is_step_up() {
         return Ok(see_other("/login/otp"));
     }
     let csrf = st.services.csrf_token(&g.tx_token)?;
-    render(&st, "choose", lang.0, "/login", json!({
-        "title": g.login.sp_name(lang.0),
-        "sp_name": g.login.sp_name(lang.0),
-        "csrf": csrf,
-        "step_up": g.login.is_step_up(),
-    }))
+    render(
+        &st,
+        "choose",
+        lang.0,
+        "/login",
+        json!({
+            "title": g.login.sp_name(lang.0),
+            "sp_name": g.login.sp_name(lang.0),
+            "csrf": csrf,
+            "step_up": g.login.is_step_up(),
+        }),
+    )
 }
 
 fn password_view(
@@ -92,17 +112,27 @@ fn password_view(
     extra: &str,
 ) -> Result<HttpResponse, WebError> {
     let csrf = st.services.csrf_token(&g.tx_token)?;
-    render(st, "password", lang, "/login/password", json!({
-        "title": g.login.sp_name(lang),
-        "sp_name": g.login.sp_name(lang),
-        "csrf": csrf,
-        "username": username,
-        "message": message,
-        "message_extra": extra,
-    }))
+    render(
+        st,
+        "password",
+        lang,
+        "/login/password",
+        json!({
+            "title": g.login.sp_name(lang),
+            "sp_name": g.login.sp_name(lang),
+            "csrf": csrf,
+            "username": username,
+            "message": message,
+            "message_extra": extra,
+        }),
+    )
 }
 
-pub async fn password_page(st: web::Data<AppState>, g: PendingLoginGuard, lang: Lang) -> Result<HttpResponse, WebError> {
+pub async fn password_page(
+    st: web::Data<AppState>,
+    g: PendingLoginGuard,
+    lang: Lang,
+) -> Result<HttpResponse, WebError> {
     if g.login.is_step_up() {
         return Ok(see_other("/login"));
     }
@@ -121,19 +151,32 @@ pub async fn password_submit(
     let f = form.0;
     let outcome = st
         .services
-        .submit_password(&g.login, &f.username, &Secret::new(f.password), addr.0, session.0.as_deref(), lang.0)
+        .submit_password(
+            &g.login,
+            &f.username,
+            &Secret::new(f.password),
+            addr.0,
+            session.0.as_deref(),
+            lang.0,
+        )
         .await?;
     let user = f.username.chars().take(64).collect::<String>();
     match outcome {
         PasswordOutcome::CodeSent => Ok(see_other("/login/otp")),
         PasswordOutcome::Done(fin) => finished(&st, lang.0, fin),
-        PasswordOutcome::Invalid => password_view(&st, &g, lang.0, &user, Some("password.invalid"), ""),
+        PasswordOutcome::Invalid => {
+            password_view(&st, &g, lang.0, &user, Some("password.invalid"), "")
+        }
         PasswordOutcome::Throttled { until_ms } => {
-            let mins = ((until_ms - st.services.now_ms()) as f64 / 60_000.0).ceil().max(1.0) as i64;
-            let extra = if lang.0 == "en" { format!("{mins} min.") } else { format!("{mins} min.") };
+            let mins = ((until_ms - st.services.now_ms()) as f64 / 60_000.0)
+                .ceil()
+                .max(1.0) as i64;
+            let extra = format!("{mins} min.");
             password_view(&st, &g, lang.0, &user, Some("password.throttled"), &extra)
         }
-        PasswordOutcome::AccountLocked => password_view(&st, &g, lang.0, &user, Some("password.locked"), ""),
+        PasswordOutcome::AccountLocked => {
+            password_view(&st, &g, lang.0, &user, Some("password.locked"), "")
+        }
         PasswordOutcome::SmsPassInactive => Err(WebError::SmsPassInactive),
     }
 }
@@ -147,17 +190,27 @@ async fn otp_view(
 ) -> Result<HttpResponse, WebError> {
     let csrf = st.services.csrf_token(&g.tx_token)?;
     let phone = st.services.code_phone_masked(&g.login).await?;
-    render(st, "otp", lang, "/login/otp", json!({
-        "title": g.login.sp_name(lang),
-        "sp_name": g.login.sp_name(lang),
-        "csrf": csrf,
-        "phone": phone,
-        "message": message,
-        "message_extra": extra,
-    }))
+    render(
+        st,
+        "otp",
+        lang,
+        "/login/otp",
+        json!({
+            "title": g.login.sp_name(lang),
+            "sp_name": g.login.sp_name(lang),
+            "csrf": csrf,
+            "phone": phone,
+            "message": message,
+            "message_extra": extra,
+        }),
+    )
 }
 
-pub async fn otp_page(st: web::Data<AppState>, g: PendingLoginGuard, lang: Lang) -> Result<HttpResponse, WebError> {
+pub async fn otp_page(
+    st: web::Data<AppState>,
+    g: PendingLoginGuard,
+    lang: Lang,
+) -> Result<HttpResponse, WebError> {
     if !g.login.password_done() {
         return Ok(see_other("/login"));
     }
@@ -173,7 +226,9 @@ fn otp_message(o: &OtpOutcome) -> (&'static str, String) {
         OtpOutcome::Resent => ("otp.resent", String::new()),
         OtpOutcome::ResendRefused { wait_secs: Some(s) } => ("otp.resend_wait", format!("{s} s")),
         OtpOutcome::ResendRefused { wait_secs: None } => ("otp.no_more", String::new()),
-        OtpOutcome::Done(_) | OtpOutcome::NeedPassword | OtpOutcome::SmsPassInactive => ("error.internal", String::new()),
+        OtpOutcome::Done(_) | OtpOutcome::NeedPassword | OtpOutcome::SmsPassInactive => {
+            ("error.internal", String::new())
+        }
     }
 }
 

@@ -45,7 +45,11 @@ fn origin(url: &str) -> String {
 }
 
 /// The auto-submitting form to the e-service. Its CSP allows posting to that ACS origin only.
-pub(crate) fn post_page(st: &AppState, lang: &str, form: &PostForm) -> Result<HttpResponse, super::error::WebError> {
+pub(crate) fn post_page(
+    st: &AppState,
+    lang: &str,
+    form: &PostForm,
+) -> Result<HttpResponse, super::error::WebError> {
     let body = st
         .views
         .render(

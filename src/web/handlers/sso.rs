@@ -17,11 +17,7 @@ pub struct SsoPost {
     relay_state: Option<String>,
 }
 
-async fn answer(
-    st: &AppState,
-    lang: &str,
-    outcome: SsoOutcome,
-) -> Result<HttpResponse, WebError> {
+async fn answer(st: &AppState, lang: &str, outcome: SsoOutcome) -> Result<HttpResponse, WebError> {
     match outcome {
         SsoOutcome::Respond(form) => post_page(st, lang, &form),
         SsoOutcome::Login { tx_token } => {
