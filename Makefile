@@ -12,14 +12,14 @@ build:
 run: build
 	@mkdir -p var
 	@if [ ! -f var/.demo-user ]; then \
-	  echo 'Demo-geslo-2026' | ./target/release/pass-idp --dev user add demo --given-name 'Janez' \
+	  echo 'Geslo-za-prijavo-2026' | ./target/release/pass-idp --dev user add demo --given-name 'Janez' \
 	    --family-name 'Novak' --email 'janez.novak@example.si' --phone '+38641000000' \
 	  && touch var/.demo-user; fi
 	./target/release/pass-idp --dev serve
 
-## Create the demo citizen (username demo, password Demo-geslo-2026, smsPASS phone +38641000000).
+## Create the demo citizen (username demo, password Geslo-za-prijavo-2026, smsPASS phone +38641000000).
 demo-user: build
-	echo 'Demo-geslo-2026' | ./target/release/pass-idp --dev user add demo --given-name 'Janez' \
+	echo 'Geslo-za-prijavo-2026' | ./target/release/pass-idp --dev user add demo --given-name 'Janez' \
 	  --family-name 'Novak' --email 'janez.novak@example.si' --phone '+38641000000'
 
 ## The Python SP library (pysaml2) and schema checker used by the interop tests.
