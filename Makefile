@@ -44,8 +44,8 @@ migrate:
 	$(CARGO) run --release -- migrate
 
 ## Load benchmark on loopback (not a test): complete logins and session SSO at 1, 2 and 8 clients.
-bench: build
-	$(CARGO) run --release --example bench
+bench:
+	$(CARGO) bench --bench load
 
 ## Regenerate the development signing key and certificate (DEV ONLY).
 dev-certs:
