@@ -4,6 +4,7 @@ pub mod citizens;
 pub mod demo;
 pub mod login;
 mod respond;
+pub mod sp_admin;
 pub mod sp_check;
 
 use crate::auth::password::PasswordHasher;
