@@ -191,10 +191,9 @@ async fn add_edit_restore_disable_without_restart() {
     assert!(preview.ok, "{:?}", preview.findings);
     assert!(preview.is_new);
     assert!(
-        preview
-            .metadata_diff
-            .contains(&format!("+<md:EntityDescriptor"))
-            || preview.metadata_diff.contains(&sp.entity_id)
+        preview.metadata_diff.contains("+<md:EntityDescriptor"),
+        "{}",
+        preview.metadata_diff
     );
 
     // add → SSO works at once, and the catalog lists it
@@ -284,7 +283,7 @@ async fn add_edit_restore_disable_without_restart() {
         .await
         .body
         .contains("Wonderful service"));
-    let (list, _) = sp_admin::list(&app.services, now()).unwrap();
+    let list = sp_admin::list(&app.services, now()).unwrap().services;
     assert!(!list[0].enabled);
     assert_eq!(list[0].last_change.as_ref().unwrap().action, "disable");
     sp_admin::set_enabled(&app.services, &sp.entity_id, true, "operator:ana", "back")

@@ -30,6 +30,19 @@ pub struct SpSummary {
     pub last_change: Option<VersionInfo>,
 }
 
+/// A file of the folder that could not be loaded, and why.
+#[derive(Debug, Clone, Serialize)]
+pub struct SkippedFile {
+    pub file: String,
+    pub problem: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SpList {
+    pub services: Vec<SpSummary>,
+    pub skipped: Vec<SkippedFile>,
+}
+
 fn worst(a: CertStatus, b: CertStatus) -> CertStatus {
     let rank = |s| match s {
         CertStatus::Ok => 0,
@@ -43,12 +56,9 @@ fn worst(a: CertStatus, b: CertStatus) -> CertStatus {
     }
 }
 
-/// Every e-service in the metadata folder (local files), ordered by entityID, plus files that
-/// could not be loaded as (file, problem).
-pub fn list(
-    svc: &Services,
-    now: DateTime<Utc>,
-) -> Result<(Vec<SpSummary>, Vec<(String, String)>), SpAdminError> {
+/// Every e-service in the metadata folder (local files), ordered by entityID, plus the files that
+/// could not be loaded.
+pub fn list(svc: &Services, now: DateTime<Utc>) -> Result<SpList, SpAdminError> {
     let dir = &svc.cfg.metadata_dir;
     let reg = SpRegistry::load_dir(dir);
     let mut out = Vec::new();
@@ -95,10 +105,16 @@ pub fn list(
             last_change: history.last().cloned(),
         });
     }
-    let problems = reg
+    let skipped = reg
         .problems
         .iter()
-        .map(|p| (p.file.display().to_string(), p.problem.clone()))
+        .map(|p| SkippedFile {
+            file: p.file.display().to_string(),
+            problem: p.problem.clone(),
+        })
         .collect();
-    Ok((out, problems))
+    Ok(SpList {
+        services: out,
+        skipped,
+    })
 }

@@ -13,7 +13,7 @@ mod files;
 mod list;
 
 pub use files::{safe_name, VersionInfo};
-pub use list::{list, SpSummary};
+pub use list::{list, CertInfo, SkippedFile, SpList, SpSummary};
 
 use super::Services;
 use crate::audit::{AuditEvent, AuditKind};
