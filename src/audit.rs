@@ -21,6 +21,10 @@ pub enum AuditKind {
     SessionUpgraded,
     AssertionIssued,
     RequestRefused,
+    SpSaved,
+    SpRestored,
+    SpEnabled,
+    SpDisabled,
 }
 
 impl AuditKind {
@@ -43,6 +47,10 @@ impl AuditKind {
             AuditKind::SessionUpgraded => "session.upgraded",
             AuditKind::AssertionIssued => "assertion.issued",
             AuditKind::RequestRefused => "request.refused",
+            AuditKind::SpSaved => "sp.saved",
+            AuditKind::SpRestored => "sp.restored",
+            AuditKind::SpEnabled => "sp.enabled",
+            AuditKind::SpDisabled => "sp.disabled",
         }
     }
 }

@@ -78,6 +78,35 @@ enum SpCmd {
     List,
     /// Validate a metadata file (and its policy file) and print what the IdP will use from it.
     Check { file: PathBuf },
+    /// Add (or replace) an e-service: validate, keep the version in history, write atomically.
+    Add {
+        file: PathBuf,
+        #[arg(long)]
+        policy: Option<PathBuf>,
+        #[arg(long, default_value = "")]
+        why: String,
+    },
+    /// Disable an e-service (kept, hidden from the catalog, refused at SSO).
+    Disable {
+        entity: String,
+        #[arg(long, default_value = "")]
+        why: String,
+    },
+    /// Enable an e-service again.
+    Enable {
+        entity: String,
+        #[arg(long, default_value = "")]
+        why: String,
+    },
+    /// Saved versions of an e-service (who, when, why).
+    History { entity: String },
+    /// Make an earlier version current again.
+    Restore {
+        entity: String,
+        version: u32,
+        #[arg(long, default_value = "")]
+        why: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -159,6 +188,11 @@ async fn run(cli: Cli) -> Result<(), String> {
             pass_idp::service::sp_check::list(&cfg.metadata_dir);
             Ok(())
         }
+        Cmd::Sp(sp) => {
+            let cfg = load_config(&cli)?;
+            let svc = services(cfg).await?;
+            run_sp_admin(&svc, sp).await
+        }
         Cmd::Migrate => {
             let cfg = load_config(&cli)?;
             let store = pass_idp::storage::Store::connect(&cfg.database_url)
@@ -209,6 +243,87 @@ async fn run(cli: Cli) -> Result<(), String> {
             Ok(())
         }
     }
+}
+
+fn cli_actor() -> String {
+    format!(
+        "cli:{}",
+        std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+    )
+}
+
+fn print_saved(s: &pass_idp::service::sp_admin::SavedChange) {
+    for w in &s.warnings {
+        println!("warning {}: {}", w.code, w.message);
+    }
+    println!(
+        "saved {} as version {} ({})",
+        s.version.entity_id, s.version.version, s.version.file
+    );
+}
+
+async fn run_sp_admin(svc: &Services, cmd: &SpCmd) -> Result<(), String> {
+    use pass_idp::service::sp_admin::{self, SpTarget};
+    let who = cli_actor();
+    let read = |p: &PathBuf| {
+        std::fs::read_to_string(p).map_err(|e| format!("cannot read {}: {e}", p.display()))
+    };
+    match cmd {
+        SpCmd::Add { file, policy, why } => {
+            let xml = read(file)?;
+            let policy = policy.as_ref().map(read).transpose()?;
+            // Replace when the entityID is already connected, else add.
+            let now = svc.clock.now();
+            let target =
+                match sp_admin::preview_change(svc, &SpTarget::New, &xml, policy.as_deref(), now) {
+                    Ok(p) => match p.entity_id {
+                        Some(id) if svc.registry.reload().get(&id).is_some() => {
+                            SpTarget::Existing(id)
+                        }
+                        _ => SpTarget::New,
+                    },
+                    Err(e) => return Err(e.to_string()),
+                };
+            let preview = sp_admin::preview_change(svc, &target, &xml, policy.as_deref(), now)
+                .map_err(|e| e.to_string())?;
+            print!("{}{}", preview.metadata_diff, preview.policy_diff);
+            let saved = sp_admin::save_change(svc, &target, &xml, policy.as_deref(), &who, why)
+                .await
+                .map_err(|e| e.to_string())?;
+            print_saved(&saved);
+        }
+        SpCmd::Disable { entity, why } | SpCmd::Enable { entity, why } => {
+            let enabled = matches!(cmd, SpCmd::Enable { .. });
+            let saved = sp_admin::set_enabled(svc, entity, enabled, &who, why)
+                .await
+                .map_err(|e| e.to_string())?;
+            print_saved(&saved);
+        }
+        SpCmd::History { entity } => {
+            for v in sp_admin::history(svc, entity).map_err(|e| e.to_string())? {
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    v.version,
+                    v.at.to_rfc3339(),
+                    v.who,
+                    v.action,
+                    v.why
+                );
+            }
+        }
+        SpCmd::Restore {
+            entity,
+            version,
+            why,
+        } => {
+            let saved = sp_admin::restore(svc, entity, *version, &who, why)
+                .await
+                .map_err(|e| e.to_string())?;
+            print_saved(&saved);
+        }
+        SpCmd::List | SpCmd::Check { .. } => {}
+    }
+    Ok(())
 }
 
 fn main() -> ExitCode {

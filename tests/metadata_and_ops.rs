@@ -11,18 +11,33 @@ use std::process::{Command, Stdio};
 async fn idp_metadata_is_signed_and_schema_valid() {
     let sp = TestSp::new("m", false);
     let app = TestApp::spawn(&[&sp]).await;
-    let r = reqwest::get(format!("{}/saml/metadata", app.base)).await.unwrap();
+    let r = reqwest::get(format!("{}/saml/metadata", app.base))
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
-    assert!(r.headers()["content-type"].to_str().unwrap().contains("samlmetadata+xml"));
+    assert!(r.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .contains("samlmetadata+xml"));
     let xml = r.text().await.unwrap();
     assert!(xml.contains(&format!("entityID=\"{}/saml/metadata\"", app.base)));
     assert!(xml.contains("urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect"));
     assert!(xml.contains("urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"));
     xsd_valid(&xml).unwrap_or_else(|e| panic!("{e}\n{xml}"));
-    xmlsec1_verify(&xml, &idp_cert_path(), "urn:oasis:names:tc:SAML:2.0:metadata:EntityDescriptor").unwrap();
+    xmlsec1_verify(
+        &xml,
+        &idp_cert_path(),
+        "urn:oasis:names:tc:SAML:2.0:metadata:EntityDescriptor",
+    )
+    .unwrap();
     // A changed byte breaks the signature.
     let tampered = xml.replacen("HTTP-Redirect", "HTTP-Redirecx", 1);
-    assert!(xmlsec1_verify(&tampered, &idp_cert_path(), "urn:oasis:names:tc:SAML:2.0:metadata:EntityDescriptor").is_err());
+    assert!(xmlsec1_verify(
+        &tampered,
+        &idp_cert_path(),
+        "urn:oasis:names:tc:SAML:2.0:metadata:EntityDescriptor"
+    )
+    .is_err());
     app.stop().await;
 }
 
@@ -39,23 +54,49 @@ async fn metadata_folder_changes_are_picked_up_and_broken_files_skipped() {
     let mut ok = false;
     for _ in 0..50 {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        if app.services.registry.snapshot().get(&second.entity_id).is_some() {
+        if app
+            .services
+            .registry
+            .snapshot()
+            .get(&second.entity_id)
+            .is_some()
+        {
             ok = true;
             break;
         }
     }
     assert!(ok, "the new e-service was loaded without a restart");
     let reg = app.services.registry.snapshot();
-    assert!(reg.get(&first.entity_id).is_some(), "a broken file does not take the others down");
-    assert!(reg.problems.iter().any(|p| p.file.ends_with("broken.xml")), "{:?}", reg.problems);
-    let q = second.redirect_query(&second.authn_request(&Req::new(&app.sso_url()), false), None, None);
-    assert_eq!(app.browser().get(&format!("/saml/sso?{q}")).await.status, 303);
+    assert!(
+        reg.get(&first.entity_id).is_some(),
+        "a broken file does not take the others down"
+    );
+    assert!(
+        reg.problems.iter().any(|p| p.file.ends_with("broken.xml")),
+        "{:?}",
+        reg.problems
+    );
+    let q = second.redirect_query(
+        &second.authn_request(&Req::new(&app.sso_url()), false),
+        None,
+        None,
+    );
+    assert_eq!(
+        app.browser().get(&format!("/saml/sso?{q}")).await.status,
+        303
+    );
     // Removing it disconnects the e-service.
     std::fs::remove_file(app.metadata_dir.join("second.xml")).unwrap();
     let mut gone = false;
     for _ in 0..50 {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        if app.services.registry.snapshot().get(&second.entity_id).is_none() {
+        if app
+            .services
+            .registry
+            .snapshot()
+            .get(&second.entity_id)
+            .is_none()
+        {
             gone = true;
             break;
         }
@@ -68,7 +109,11 @@ async fn metadata_folder_changes_are_picked_up_and_broken_files_skipped() {
 async fn disabled_eservice_is_refused() {
     let sp = TestSp::new("off", false).with_policy("enabled = false\n");
     let app = TestApp::spawn(&[&sp]).await;
-    let q = sp.redirect_query(&sp.authn_request(&Req::new(&app.sso_url()), false), None, None);
+    let q = sp.redirect_query(
+        &sp.authn_request(&Req::new(&app.sso_url()), false),
+        None,
+        None,
+    );
     let p = app.browser().get(&format!("/saml/sso?{q}")).await;
     assert_eq!(p.status, 403);
     app.stop().await;
@@ -78,15 +123,32 @@ async fn disabled_eservice_is_refused() {
 async fn health_and_metrics() {
     let sp = TestSp::new("h", false);
     let app = TestApp::spawn(&[&sp]).await;
-    let h: serde_json::Value = reqwest::get(format!("{}/healthz", app.base)).await.unwrap().json().await.unwrap();
+    let h: serde_json::Value = reqwest::get(format!("{}/healthz", app.base))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(h["status"], "ok");
     assert_eq!(h["service_providers"], 1);
     // One refused request shows in the metrics.
     let stranger = TestSp::new("nobody", false);
-    let q = stranger.redirect_query(&stranger.authn_request(&Req::new(&app.sso_url()), false), None, None);
+    let q = stranger.redirect_query(
+        &stranger.authn_request(&Req::new(&app.sso_url()), false),
+        None,
+        None,
+    );
     app.browser().get(&format!("/saml/sso?{q}")).await;
-    let m = reqwest::get(format!("{}/metrics", app.base)).await.unwrap().text().await.unwrap();
-    assert!(m.contains("passidp_refused_requests_total{reason=\"unknown_sp\"} 1"), "{m}");
+    let m = reqwest::get(format!("{}/metrics", app.base))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        m.contains("passidp_refused_requests_total{reason=\"unknown_sp\"} 1"),
+        "{m}"
+    );
     app.stop().await;
 }
 
@@ -101,12 +163,28 @@ async fn language_switch_and_no_open_redirect() {
     assert_eq!(r.location.as_deref(), Some("/"));
     let home = b.get("/").await;
     assert!(home.body.contains("lang=\"en\"") && home.body.contains("National login service"));
-    for evil in ["https://evil.example/", "//evil.example/", "/\\evil.example"] {
-        let r = b.get(&format!("/lang?to=en&back={}", common::sp::urlenc(evil))).await;
+    for evil in [
+        "https://evil.example/",
+        "//evil.example/",
+        "/\\evil.example",
+    ] {
+        let r = b
+            .get(&format!("/lang?to=en&back={}", common::sp::urlenc(evil)))
+            .await;
         assert_eq!(r.location.as_deref(), Some("/"), "{evil}");
     }
     // Accept-Language is honoured without a cookie.
-    let en = app.browser().client.get(format!("{}/", app.base)).header("accept-language", "en-GB,en;q=0.9").send().await.unwrap().text().await.unwrap();
+    let en = app
+        .browser()
+        .client
+        .get(format!("{}/", app.base))
+        .header("accept-language", "en-GB,en;q=0.9")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(en.contains("lang=\"en\""));
     app.stop().await;
 }
@@ -120,9 +198,15 @@ fn dev_certificates_are_refused_outside_dev_mode() {
         signing_cert: root.join("certs-dev/idp-signing.crt"),
         ..Default::default()
     };
-    let err = pass_idp::bootstrap::load_signing_key(&cfg).err().map(|e| e.to_string()).unwrap_or_default();
+    let err = pass_idp::bootstrap::load_signing_key(&cfg)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
     assert!(err.contains("DEV ONLY"), "{err}");
-    let dev = pass_idp::config::Config { dev_mode: true, ..cfg };
+    let dev = pass_idp::config::Config {
+        dev_mode: true,
+        ..cfg
+    };
     assert!(pass_idp::bootstrap::load_signing_key(&dev).is_ok());
 }
 
@@ -132,7 +216,10 @@ fn cli(dir: &std::path::Path, args: &[&str], stdin: Option<&str>) -> (bool, Stri
     let mut child = Command::new(env!("CARGO_BIN_EXE_pass-idp"))
         .args(args)
         .current_dir(&root)
-        .env("PASS_IDP__DATABASE_URL", format!("sqlite://{}/cli.db?mode=rwc", dir.display()))
+        .env(
+            "PASS_IDP__DATABASE_URL",
+            format!("sqlite://{}/cli.db?mode=rwc", dir.display()),
+        )
         .env("PASS_IDP__METADATA_DIR", root.join("metadata"))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -145,23 +232,77 @@ fn cli(dir: &std::path::Path, args: &[&str], stdin: Option<&str>) -> (bool, Stri
         drop(child.stdin.take());
     }
     let out = child.wait_with_output().unwrap();
-    (out.status.success(), format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)))
+    (
+        out.status.success(),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
 }
 
 #[test]
 fn cli_user_and_sp_commands() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let (ok, out) = cli(d, &["--dev", "user", "add", "petra", "--given-name", "Petra", "--family-name", "Zupan", "--phone", "031 222 333"], Some("Dolgo-geslo-123\n"));
+    let (ok, out) = cli(
+        d,
+        &[
+            "--dev",
+            "user",
+            "add",
+            "petra",
+            "--given-name",
+            "Petra",
+            "--family-name",
+            "Zupan",
+            "--phone",
+            "031 222 333",
+        ],
+        Some("Dolgo-geslo-123\n"),
+    );
     assert!(ok, "{out}");
-    assert!(out.contains("+386•••••333") || out.contains("active"), "{out}");
+    assert!(
+        out.contains("+386•••••333") || out.contains("active"),
+        "{out}"
+    );
     let (ok, out) = cli(d, &["--dev", "user", "show", "petra"], None);
-    assert!(ok && out.contains("Petra Zupan") && out.contains("smsPASS:      active"), "{out}");
+    assert!(
+        ok && out.contains("Petra Zupan") && out.contains("smsPASS:      active"),
+        "{out}"
+    );
     assert!(!out.contains("Dolgo-geslo"), "no password in output");
     // A weak password and a taken username are refused with a reason.
-    let (ok, out) = cli(d, &["--dev", "user", "add", "weak", "--given-name", "W", "--family-name", "K"], Some("short\n"));
+    let (ok, out) = cli(
+        d,
+        &[
+            "--dev",
+            "user",
+            "add",
+            "weak",
+            "--given-name",
+            "W",
+            "--family-name",
+            "K",
+        ],
+        Some("short\n"),
+    );
     assert!(!ok && out.contains("password"), "{out}");
-    let (ok, out) = cli(d, &["--dev", "user", "add", "petra", "--given-name", "P", "--family-name", "Z"], Some("Dolgo-geslo-123\n"));
+    let (ok, out) = cli(
+        d,
+        &[
+            "--dev",
+            "user",
+            "add",
+            "petra",
+            "--given-name",
+            "P",
+            "--family-name",
+            "Z",
+        ],
+        Some("Dolgo-geslo-123\n"),
+    );
     assert!(!ok && out.contains("taken"), "{out}");
     let (ok, out) = cli(d, &["--dev", "user", "lock", "petra"], None);
     assert!(ok && out.contains("locked:       true"), "{out}");
@@ -169,13 +310,23 @@ fn cli_user_and_sp_commands() {
     assert!(!ok && out.contains("nobody"), "{out}");
     // sp check / list
     let (ok, out) = cli(d, &["sp", "check", "metadata/demo-ezdravje.xml"], None);
-    assert!(ok && out.contains("AuthnRequestsSigned: true") && out.contains("OK"), "{out}");
+    assert!(
+        ok && out.contains("AuthnRequestsSigned: true") && out.contains("OK"),
+        "{out}"
+    );
     let bad = d.join("bad.xml");
-    std::fs::write(&bad, "<md:EntityDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\" entityID=\"x\"/>").unwrap();
+    std::fs::write(
+        &bad,
+        "<md:EntityDescriptor xmlns:md=\"urn:oasis:names:tc:SAML:2.0:metadata\" entityID=\"x\"/>",
+    )
+    .unwrap();
     let (ok, out) = cli(d, &["sp", "check", bad.to_str().unwrap()], None);
     assert!(!ok && out.contains("bad.xml"), "{out}");
     let (ok, out) = cli(d, &["sp", "list"], None);
-    assert!(ok && out.contains("demo-sp/euprava") && out.contains("demo-sp/ezdravje"), "{out}");
+    assert!(
+        ok && out.contains("demo-sp/euprava") && out.contains("demo-sp/ezdravje"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -186,9 +337,18 @@ fn serve_refuses_dev_certificates_and_bad_config_naming_the_key() {
         .arg("serve")
         .current_dir(&root)
         .env("PASS_IDP__BASE_URL", "https://login.example")
-        .env("PASS_IDP__SECRETS__NAMEID", "a-production-secret-of-enough-length-1")
-        .env("PASS_IDP__SECRETS__TOKEN", "another-production-secret-of-enough-len")
-        .env("PASS_IDP__DATABASE_URL", format!("sqlite://{}/x.db?mode=rwc", dir.path().display()))
+        .env(
+            "PASS_IDP__SECRETS__NAMEID",
+            "a-production-secret-of-enough-length-1",
+        )
+        .env(
+            "PASS_IDP__SECRETS__TOKEN",
+            "another-production-secret-of-enough-len",
+        )
+        .env(
+            "PASS_IDP__DATABASE_URL",
+            format!("sqlite://{}/x.db?mode=rwc", dir.path().display()),
+        )
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);

@@ -15,6 +15,7 @@ pub mod demo_sp;
 pub mod idp_metadata;
 pub mod keys;
 pub mod metadata;
+pub mod metadata_check;
 pub mod nameid;
 pub mod registry;
 pub mod request;

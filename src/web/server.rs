@@ -24,6 +24,9 @@ pub async fn serve(cfg: Config) -> Result<(), String> {
     }
     let state = crate::app_state(services.clone()).map_err(|e| e.to_string())?;
     spawn_metadata_watch(services.registry.clone());
+    for p in crate::service::sp_admin::consistency_problems(&services.cfg.metadata_dir) {
+        tracing::warn!(problem = %p, "e-service files differ from their recorded history");
+    }
     spawn_purge(services.clone());
     tracing::info!(
         bind,

@@ -1,3 +1,4 @@
+pub mod catalog;
 pub mod demo;
 pub mod health;
 pub mod login;
@@ -28,7 +29,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/login/cancel", web::post().to(login::cancel))
         .route("/demo-sp/{name}", web::get().to(demo::index))
         .route("/demo-sp/{name}/login", web::get().to(demo::login))
-        .route("/demo-sp/{name}/acs", web::post().to(demo::acs));
+        .route("/demo-sp/{name}/acs", web::post().to(demo::acs))
+        .route("/storitve", web::get().to(catalog::storitve))
+        .route("/services", web::get().to(catalog::services));
 }
 
 fn html(body: String) -> HttpResponse {

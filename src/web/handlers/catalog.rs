@@ -1,0 +1,51 @@
+//! The public catalog of connected e-services: `/storitve` (sl) and `/services` (en).
+//! Logos are not shown: they would be loaded from third-party origins (CSP img-src stays 'self').
+use crate::web::error::WebError;
+use crate::web::state::AppState;
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+
+#[derive(Deserialize)]
+pub struct CatalogQuery {
+    q: Option<String>,
+}
+
+async fn render(
+    st: &AppState,
+    lang: &'static str,
+    path: &str,
+    q: Option<String>,
+) -> Result<HttpResponse, WebError> {
+    let q = q.map(|s| s.chars().take(100).collect::<String>());
+    let entries = crate::service::catalog::catalog(&st.services, lang, q.as_deref());
+    st.views
+        .render(
+            "catalog",
+            lang,
+            path,
+            json!({
+                "title": "catalog",
+                "action": path,
+                "q": q.unwrap_or_default(),
+                "services": entries,
+                "empty": entries.is_empty(),
+            }),
+        )
+        .map(super::html)
+        .map_err(|e| WebError::Internal(e.to_string()))
+}
+
+pub async fn storitve(
+    st: web::Data<AppState>,
+    q: web::Query<CatalogQuery>,
+) -> Result<HttpResponse, WebError> {
+    render(&st, "sl", "/storitve", q.into_inner().q).await
+}
+
+pub async fn services(
+    st: web::Data<AppState>,
+    q: web::Query<CatalogQuery>,
+) -> Result<HttpResponse, WebError> {
+    render(&st, "en", "/services", q.into_inner().q).await
+}
