@@ -21,6 +21,16 @@ pub enum AuditKind {
     SessionUpgraded,
     AssertionIssued,
     RequestRefused,
+    StaffCreated,
+    StaffLocked,
+    StaffUnlocked,
+    StaffPasswordOk,
+    StaffLoginFailed,
+    StaffLoginThrottled,
+    StaffOtpSent,
+    StaffOtpFailed,
+    StaffLogin,
+    StaffLogout,
 }
 
 impl AuditKind {
@@ -43,6 +53,16 @@ impl AuditKind {
             AuditKind::SessionUpgraded => "session.upgraded",
             AuditKind::AssertionIssued => "assertion.issued",
             AuditKind::RequestRefused => "request.refused",
+            AuditKind::StaffCreated => "staff.created",
+            AuditKind::StaffLocked => "staff.locked",
+            AuditKind::StaffUnlocked => "staff.unlocked",
+            AuditKind::StaffPasswordOk => "staff.password_ok",
+            AuditKind::StaffLoginFailed => "staff.login_failed",
+            AuditKind::StaffLoginThrottled => "staff.login_throttled",
+            AuditKind::StaffOtpSent => "staff.otp_sent",
+            AuditKind::StaffOtpFailed => "staff.otp_failed",
+            AuditKind::StaffLogin => "staff.login",
+            AuditKind::StaffLogout => "staff.logout",
         }
     }
 }
