@@ -131,3 +131,5 @@ impl Services {
         .map_err(|e| e.to_string())
     }
 }
+pub mod audit_view;
+pub mod staff;
