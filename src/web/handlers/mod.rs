@@ -1,7 +1,9 @@
+pub mod audit;
 pub mod demo;
 pub mod health;
 pub mod login;
 pub mod sso;
+pub mod staff;
 
 use super::cookies;
 use super::state::AppState;
@@ -29,6 +31,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/demo-sp/{name}", web::get().to(demo::index))
         .route("/demo-sp/{name}/login", web::get().to(demo::login))
         .route("/demo-sp/{name}/acs", web::post().to(demo::acs));
+    staff::routes(cfg);
 }
 
 fn html(body: String) -> HttpResponse {
