@@ -25,6 +25,16 @@ pub enum AuditKind {
     SpRestored,
     SpEnabled,
     SpDisabled,
+    StaffCreated,
+    StaffLocked,
+    StaffUnlocked,
+    StaffPasswordOk,
+    StaffLoginFailed,
+    StaffLoginThrottled,
+    StaffOtpSent,
+    StaffOtpFailed,
+    StaffLogin,
+    StaffLogout,
 }
 
 impl AuditKind {
@@ -51,6 +61,16 @@ impl AuditKind {
             AuditKind::SpRestored => "sp.restored",
             AuditKind::SpEnabled => "sp.enabled",
             AuditKind::SpDisabled => "sp.disabled",
+            AuditKind::StaffCreated => "staff.created",
+            AuditKind::StaffLocked => "staff.locked",
+            AuditKind::StaffUnlocked => "staff.unlocked",
+            AuditKind::StaffPasswordOk => "staff.password_ok",
+            AuditKind::StaffLoginFailed => "staff.login_failed",
+            AuditKind::StaffLoginThrottled => "staff.login_throttled",
+            AuditKind::StaffOtpSent => "staff.otp_sent",
+            AuditKind::StaffOtpFailed => "staff.otp_failed",
+            AuditKind::StaffLogin => "staff.login",
+            AuditKind::StaffLogout => "staff.logout",
         }
     }
 }

@@ -42,6 +42,35 @@ enum Cmd {
     /// Keys.
     #[command(subcommand)]
     Keys(KeysCmd),
+    /// Staff accounts (officers, operators, auditors).
+    #[command(subcommand)]
+    Staff(StaffCmd),
+}
+
+#[derive(Subcommand)]
+enum StaffCmd {
+    /// Create a staff member. The password is read from standard input (or asked twice on a terminal).
+    Add(StaffAdd),
+    /// List staff members.
+    List,
+    /// Lock a staff account (also ends its sessions).
+    Lock { username: String },
+    /// Unlock a staff account (also clears the failed-attempt lock).
+    Unlock { username: String },
+}
+
+#[derive(Args)]
+struct StaffAdd {
+    username: String,
+    /// Name shown in the staff pages.
+    #[arg(long)]
+    name: String,
+    /// Phone for the login SMS code (E.164 or national).
+    #[arg(long)]
+    phone: String,
+    /// officer, operator or auditor; repeat for several.
+    #[arg(long = "role", required = true)]
+    roles: Vec<String>,
 }
 
 #[derive(Subcommand)]
@@ -167,6 +196,49 @@ fn print_citizen(c: &pass_idp::domain::citizen::Citizen) {
     println!("locked:       {}", c.locked);
 }
 
+fn print_staff(s: &pass_idp::domain::staff::StaffMember) {
+    let roles: Vec<&str> = s.roles.iter().map(|r| r.as_str()).collect();
+    println!(
+        "{:<24} {:<30} {:<16} {:<28} {}",
+        s.username.as_str(),
+        s.display_name,
+        s.phone.masked(),
+        roles.join(","),
+        if s.locked { "locked" } else { "active" }
+    );
+}
+
+async fn run_staff(svc: &Services, cmd: &StaffCmd, actor: &str) -> Result<(), String> {
+    use pass_idp::service::staff::NewStaffInput;
+    let one = match cmd {
+        StaffCmd::List => {
+            for s in svc.list_staff().await.map_err(|e| e.to_string())? {
+                print_staff(&s);
+            }
+            return Ok(());
+        }
+        StaffCmd::Add(a) => {
+            let password = read_password()?;
+            svc.add_staff(
+                NewStaffInput {
+                    username: a.username.clone(),
+                    display_name: a.name.clone(),
+                    phone: a.phone.clone(),
+                    roles: a.roles.clone(),
+                    password,
+                },
+                actor,
+            )
+            .await
+        }
+        StaffCmd::Lock { username } => svc.set_staff_locked(username, true, actor).await,
+        StaffCmd::Unlock { username } => svc.set_staff_locked(username, false, actor).await,
+    }
+    .map_err(|e| e.to_string())?;
+    print_staff(&one);
+    Ok(())
+}
+
 async fn run(cli: Cli) -> Result<(), String> {
     match &cli.cmd {
         Cmd::Keys(KeysCmd::Dev { out }) => {
@@ -205,6 +277,15 @@ async fn run(cli: Cli) -> Result<(), String> {
         Cmd::Serve => {
             let cfg = load_config(&cli)?;
             pass_idp::web::server::serve(cfg).await
+        }
+        Cmd::Staff(cmd) => {
+            let cfg = load_config(&cli)?;
+            let svc = services(cfg).await?;
+            let actor = format!(
+                "cli:{}",
+                std::env::var("USER").unwrap_or_else(|_| "unknown".into())
+            );
+            run_staff(&svc, cmd, &actor).await
         }
         Cmd::User(u) => {
             let cfg = load_config(&cli)?;

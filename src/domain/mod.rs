@@ -4,3 +4,4 @@ pub mod ids;
 pub mod loa;
 pub mod release;
 pub mod sp;
+pub mod staff;

@@ -133,3 +133,5 @@ impl Services {
         .map_err(|e| e.to_string())
     }
 }
+pub mod audit_view;
+pub mod staff;

@@ -79,6 +79,7 @@ impl Store {
     pub async fn purge_expired(&self, now_ms: i64) -> Result<u64, StorageError> {
         let mut n = self.purge_logins(now_ms).await?;
         n += self.purge_sessions(now_ms).await?;
+        n += self.purge_staff(now_ms).await?;
         Ok(n)
     }
 }
@@ -87,3 +88,7 @@ fn is_unique_violation(e: &DbErr) -> bool {
     let s = e.to_string().to_lowercase();
     s.contains("unique") || s.contains("duplicate key") || s.contains("primary key")
 }
+mod audit_query;
+pub use audit_query::AuditFilter;
+mod staff;
+pub use staff::{StaffLoginTx, StaffSessionRecord};

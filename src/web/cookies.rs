@@ -3,12 +3,17 @@
 //! Guarantees: every cookie is `HttpOnly` and `Path=/`; `Secure` whenever the public URL is https; the
 //! login-transaction cookie is `SameSite=Lax`; the SSO-session cookie is `SameSite=None; Secure` on
 //! https (so an HTTP-POST AuthnRequest from an e-service on another site still finds the session) and
-//! `Lax` on plain-http development. Cookie values are random tokens; only their keyed hashes are stored.
+//! `Lax` on plain-http development. The staff cookies (`pidp_staff`, `pidp_staff_tx`) are separate from
+//! the citizens' and `SameSite=Strict`. Cookie values are random tokens; only their keyed hashes are stored.
 use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
 
 pub const TX: &str = "pidp_tx";
 pub const SSO: &str = "pidp_sso";
 pub const LANG: &str = "pidp_lang";
+/// Staff session (officers, operators, auditors); separate from the citizens' SSO cookie.
+pub const STAFF: &str = "pidp_staff";
+/// Staff login in progress.
+pub const STAFF_TX: &str = "pidp_staff_tx";
 
 fn base(name: &'static str, value: String, secure: bool, max_age_secs: i64) -> Cookie<'static> {
     let mut c = Cookie::new(name, value);
@@ -41,6 +46,23 @@ pub fn lang(value: &str, secure: bool) -> Cookie<'static> {
     c
 }
 
+/// Staff cookies are `SameSite=Strict`: a staff page is never entered with them from another site.
+pub fn staff(
+    name: &'static str,
+    value: String,
+    secure: bool,
+    max_age_secs: i64,
+) -> Cookie<'static> {
+    let mut c = base(name, value, secure, max_age_secs);
+    c.set_same_site(SameSite::Strict);
+    c
+}
+
+/// An expired staff cookie that makes the browser forget `name`.
+pub fn staff_removal(name: &'static str, secure: bool) -> Cookie<'static> {
+    staff(name, String::new(), secure, 0)
+}
+
 /// An expired cookie that makes the browser forget `name`.
 pub fn removal(name: &'static str, secure: bool) -> Cookie<'static> {
     let mut c = base(name, String::new(), secure, 0);
@@ -66,5 +88,23 @@ mod tests {
             t.contains("HttpOnly") && t.contains("Secure") && t.contains("SameSite=Lax"),
             "{t}"
         );
+    }
+
+    #[test]
+    fn staff_cookie_attributes() {
+        let s = staff(STAFF, "v".into(), true, 60).to_string();
+        assert!(
+            s.starts_with("pidp_staff=")
+                && s.contains("HttpOnly")
+                && s.contains("Secure")
+                && s.contains("SameSite=Strict"),
+            "{s}"
+        );
+        let d = staff(STAFF, "v".into(), false, 60).to_string();
+        assert!(
+            !d.contains("Secure") && d.contains("SameSite=Strict"),
+            "{d}"
+        );
+        assert_ne!(STAFF, SSO);
     }
 }

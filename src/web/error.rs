@@ -28,6 +28,35 @@ pub enum WebError {
     SmsPassInactive,
     #[error("internal: {0}")]
     Internal(String),
+    /// Not logged in as staff: redirect to the staff login, then back to this local path.
+    #[error("staff login required")]
+    StaffLogin(String),
+    /// Logged in as staff, but without the role this page needs.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+}
+
+impl From<crate::service::staff::StaffError> for WebError {
+    fn from(e: crate::service::staff::StaffError) -> Self {
+        use crate::service::staff::StaffError;
+        match e {
+            StaffError::Invalid(s) | StaffError::NotFound(s) | StaffError::Taken(s) => {
+                WebError::BadRequest(s)
+            }
+            StaffError::NoTransaction => WebError::StaffLogin("/staff".into()),
+            StaffError::Internal(s) => WebError::Internal(s),
+        }
+    }
+}
+
+impl From<crate::service::audit_view::AuditViewError> for WebError {
+    fn from(e: crate::service::audit_view::AuditViewError) -> Self {
+        use crate::service::audit_view::AuditViewError;
+        match e {
+            AuditViewError::BadTime(s) => WebError::BadRequest(s),
+            AuditViewError::Internal(s) => WebError::Internal(s),
+        }
+    }
 }
 
 impl From<LoginError> for WebError {
@@ -55,6 +84,8 @@ impl WebError {
             WebError::Csrf => "error.csrf",
             WebError::SmsPassInactive => "password.smspass_inactive",
             WebError::Internal(_) => "error.internal",
+            WebError::StaffLogin(_) => "staff.login_required",
+            WebError::Forbidden(_) => "error.forbidden",
         }
     }
 }
@@ -67,10 +98,18 @@ impl ResponseError for WebError {
             WebError::NoTransaction => StatusCode::BAD_REQUEST,
             WebError::Csrf | WebError::SmsPassInactive => StatusCode::FORBIDDEN,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            WebError::StaffLogin(_) => StatusCode::SEE_OTHER,
+            WebError::Forbidden(_) => StatusCode::FORBIDDEN,
         }
     }
 
     fn error_response(&self) -> HttpResponse {
+        if let WebError::StaffLogin(next) = self {
+            let q = serde_urlencoded::to_string([("next", next.as_str())]).unwrap_or_default();
+            return HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, format!("/staff/login?{q}")))
+                .finish();
+        }
         let reference = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
         match self {
             WebError::Internal(_) => tracing::error!(reference, error = %self, "request failed"),

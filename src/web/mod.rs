@@ -47,3 +47,4 @@ pub fn build_app(
         .wrap(security_headers())
         .configure(handlers::routes)
 }
+pub mod extract_staff;

@@ -162,6 +162,26 @@ mod tests {
                     "post",
                     json!({"title": "x", "acs_url": "https://sp/acs", "saml_response": "PHg+", "relay_state": "r"}),
                 ),
+                (
+                    "staff_login",
+                    json!({"title": "x", "csrf": "c", "username": "", "message": "password.invalid", "message_extra": ""}),
+                ),
+                (
+                    "staff_otp",
+                    json!({"title": "x", "csrf": "c", "message": null, "message_extra": ""}),
+                ),
+                (
+                    "staff_home",
+                    json!({"title": "x", "display_name": "A", "username": "a", "csrf": "c",
+                        "roles": ["staff.role.officer", "staff.role.operator", "staff.role.auditor"],
+                        "areas": [{"href": "/audit", "key": "staff.area.auditor"}]}),
+                ),
+                (
+                    "audit",
+                    json!({"title": "x", "q": {"from": "", "to": "", "actor": "", "citizen": "", "sp": "", "kind": ""},
+                        "rows": [{"at": "t", "kind": "k", "actor": "a", "citizen": "", "sp": "", "detail": "{}"}],
+                        "page": 1, "prev": null, "next": "page=2", "csv": ""}),
+                ),
             ] {
                 let r = v.render(name, lang, "/", data);
                 assert!(r.is_ok(), "{name}/{lang}: {r:?}");

@@ -6,6 +6,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod sp;
+pub mod staff;
 
 use chrono::Utc;
 use pass_idp::clock::{FixedClock, SharedClock};

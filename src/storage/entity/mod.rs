@@ -6,4 +6,7 @@ pub mod otp_challenge;
 pub mod seen_request;
 pub mod session_participant;
 pub mod sso_session;
+pub mod staff;
+pub mod staff_login_tx;
+pub mod staff_session;
 pub mod throttle;

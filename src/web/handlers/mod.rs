@@ -1,8 +1,10 @@
+pub mod audit;
 pub mod catalog;
 pub mod demo;
 pub mod health;
 pub mod login;
 pub mod sso;
+pub mod staff;
 
 use super::cookies;
 use super::state::AppState;
@@ -32,6 +34,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/demo-sp/{name}/acs", web::post().to(demo::acs))
         .route("/storitve", web::get().to(catalog::storitve))
         .route("/services", web::get().to(catalog::services));
+    staff::routes(cfg);
 }
 
 fn html(body: String) -> HttpResponse {

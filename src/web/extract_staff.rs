@@ -1,0 +1,231 @@
+//! Typed guards for the staff areas.
+//!
+//! Guarantees (each has a negative test in tests/staff.rs or below):
+//! - a handler that takes [`StaffSession`] runs only for a valid staff session named by the
+//!   `pidp_staff` cookie (not revoked, within idle and absolute lifetime, account not locked); the
+//!   citizens' SSO cookie never counts. Without one the browser is sent (303) to
+//!   `/staff/login?next=<this path>`;
+//! - [`OfficerSession`], [`OperatorSession`], [`AuditorSession`] additionally require that role; a staff
+//!   member without it gets 403 before the handler runs;
+//! - [`StaffCsrfForm`] runs only when the form's `csrf_token` equals the token bound to the staff
+//!   session cookie, and [`StaffLoginCsrfForm`] when it equals the one bound to the staff login
+//!   transaction cookie (constant-time compare); otherwise 403.
+use super::cookies;
+use super::error::WebError;
+use super::extract::HasCsrf;
+use super::state::AppState;
+use crate::domain::staff::{Role, StaffMember};
+use crate::service::staff::StaffLoggedIn;
+use crate::storage::StaffLoginTx;
+use actix_web::dev::Payload;
+use actix_web::{web, FromRequest, HttpRequest};
+use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
+
+fn state(req: &HttpRequest) -> Result<web::Data<AppState>, WebError> {
+    req.app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| WebError::Internal("app state missing".into()))
+}
+
+/// The local path (with query) to come back to after logging in.
+fn here(req: &HttpRequest) -> String {
+    req.uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "/staff".into())
+}
+
+/// Any logged-in staff member.
+pub struct StaffSession {
+    pub who: StaffLoggedIn,
+    token: String,
+}
+
+impl StaffSession {
+    pub fn member(&self) -> &StaffMember {
+        &self.who.member
+    }
+    /// The CSRF token for forms posted within this session (see [`StaffCsrfForm`]).
+    pub fn csrf(&self, st: &AppState) -> Result<String, WebError> {
+        Ok(st.services.staff_csrf_token(&self.token)?)
+    }
+}
+
+/// Whether a staff member may enter an area that needs `role` (`None`: any staff member).
+pub fn allowed(member: &StaffMember, role: Option<Role>) -> bool {
+    role.is_none_or(|r| member.has_role(r))
+}
+
+fn load(
+    req: &HttpRequest,
+    role: Option<Role>,
+) -> LocalBoxFuture<'static, Result<StaffSession, WebError>> {
+    let st = state(req);
+    let token = req.cookie(cookies::STAFF).map(|c| c.value().to_string());
+    let next = here(req);
+    Box::pin(async move {
+        let st = st?;
+        let Some(token) = token else {
+            return Err(WebError::StaffLogin(next));
+        };
+        let Some(who) = st.services.staff_session(&token).await? else {
+            return Err(WebError::StaffLogin(next));
+        };
+        if !allowed(&who.member, role) {
+            return Err(WebError::Forbidden(format!(
+                "{} lacks role {}",
+                who.member.username,
+                role.map(Role::as_str).unwrap_or("-")
+            )));
+        }
+        Ok(StaffSession { who, token })
+    })
+}
+
+impl FromRequest for StaffSession {
+    type Error = WebError;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        load(req, None)
+    }
+}
+
+macro_rules! role_session {
+    ($(#[$doc:meta])* $name:ident, $role:expr) => {
+        $(#[$doc])*
+        pub struct $name(pub StaffSession);
+
+        impl std::ops::Deref for $name {
+            type Target = StaffSession;
+            fn deref(&self) -> &StaffSession {
+                &self.0
+            }
+        }
+
+        impl FromRequest for $name {
+            type Error = WebError;
+            type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+            fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+                let f = load(req, Some($role));
+                Box::pin(async move { f.await.map($name) })
+            }
+        }
+    };
+}
+
+role_session!(
+    /// A staff member with the officer role (service desk).
+    OfficerSession,
+    Role::Officer
+);
+role_session!(
+    /// A staff member with the operator role (e-service connections).
+    OperatorSession,
+    Role::Operator
+);
+role_session!(
+    /// A staff member with the auditor role (audit trail).
+    AuditorSession,
+    Role::Auditor
+);
+
+/// A form posted within a staff session whose CSRF token has been checked against the session cookie.
+pub struct StaffCsrfForm<T>(pub T);
+
+impl<T: DeserializeOwned + HasCsrf + 'static> FromRequest for StaffCsrfForm<T> {
+    type Error = WebError;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let st = state(req);
+        let token = req.cookie(cookies::STAFF).map(|c| c.value().to_string());
+        let form = web::Form::<T>::from_request(req, payload);
+        Box::pin(async move {
+            let st = st?;
+            let form = form.await.map_err(|_| WebError::Csrf)?.into_inner();
+            let token = token.ok_or(WebError::Csrf)?;
+            if !st.services.staff_csrf_ok(&token, form.csrf_token()) {
+                return Err(WebError::Csrf);
+            }
+            Ok(StaffCsrfForm(form))
+        })
+    }
+}
+
+/// A live staff login transaction (the `pidp_staff_tx` cookie); without one, back to the login page.
+pub struct StaffLoginGuard {
+    pub tx: StaffLoginTx,
+    pub tx_token: String,
+}
+
+impl FromRequest for StaffLoginGuard {
+    type Error = WebError;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let st = state(req);
+        let token = req.cookie(cookies::STAFF_TX).map(|c| c.value().to_string());
+        Box::pin(async move {
+            let st = st?;
+            let token = token.ok_or_else(|| WebError::StaffLogin("/staff".into()))?;
+            let tx = st.services.staff_pending(&token).await?;
+            Ok(StaffLoginGuard {
+                tx,
+                tx_token: token,
+            })
+        })
+    }
+}
+
+/// A staff login form whose CSRF token has been checked against the staff login transaction.
+pub struct StaffLoginCsrfForm<T>(pub T);
+
+impl<T: DeserializeOwned + HasCsrf + 'static> FromRequest for StaffLoginCsrfForm<T> {
+    type Error = WebError;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let st = state(req);
+        let token = req.cookie(cookies::STAFF_TX).map(|c| c.value().to_string());
+        let form = web::Form::<T>::from_request(req, payload);
+        Box::pin(async move {
+            let st = st?;
+            let form = form.await.map_err(|_| WebError::Csrf)?.into_inner();
+            let token = token.ok_or(WebError::Csrf)?;
+            if !st.services.staff_csrf_ok(&token, form.csrf_token()) {
+                return Err(WebError::Csrf);
+            }
+            Ok(StaffLoginCsrfForm(form))
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ids::{PhoneNumber, Username};
+    use crate::domain::staff::Roles;
+
+    fn member(roles: &str) -> StaffMember {
+        StaffMember {
+            id: "s1".into(),
+            username: Username::parse("ana").unwrap_or_else(|_| unreachable!()),
+            display_name: "Ana".into(),
+            phone: PhoneNumber::parse("+38640111222", "386").unwrap_or_else(|_| unreachable!()),
+            roles: Roles::parse_list(roles).unwrap_or_else(|_| unreachable!()),
+            locked: false,
+            created_at: 0,
+        }
+    }
+
+    #[test]
+    fn role_guard_admits_only_holders_of_the_role() {
+        let op = member("operator");
+        assert!(allowed(&op, None));
+        assert!(allowed(&op, Some(Role::Operator)));
+        assert!(!allowed(&op, Some(Role::Auditor)));
+        assert!(!allowed(&op, Some(Role::Officer)));
+        let both = member("auditor,officer");
+        assert!(allowed(&both, Some(Role::Auditor)));
+        assert!(allowed(&both, Some(Role::Officer)));
+        assert!(!allowed(&both, Some(Role::Operator)));
+    }
+}

@@ -1,0 +1,77 @@
+//! The auditor's audit viewer (`/audit`) and CSV export (`/audit.csv`).
+use super::html;
+use crate::service::audit_view::{rfc3339, AuditQuery};
+use crate::web::error::WebError;
+use crate::web::extract::Lang;
+use crate::web::extract_staff::AuditorSession;
+use crate::web::state::AppState;
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+use serde_json::json;
+
+fn query_string(q: &AuditQuery, page: Option<u64>) -> String {
+    let mut q = q.clone();
+    q.page = page;
+    serde_urlencoded::to_string(&q).unwrap_or_default()
+}
+
+pub async fn page(
+    st: web::Data<AppState>,
+    _a: AuditorSession,
+    lang: Lang,
+    q: web::Query<AuditQuery>,
+) -> Result<HttpResponse, WebError> {
+    let q = q.into_inner();
+    let p = st.services.audit_page(&q).await?;
+    let rows: Vec<_> = p
+        .rows
+        .iter()
+        .map(|r| {
+            json!({
+                "id": r.id,
+                "at": rfc3339(r.at),
+                "kind": r.kind,
+                "actor": r.actor.as_deref().unwrap_or(""),
+                "citizen": r.citizen_id.as_deref().unwrap_or(""),
+                "sp": r.sp_entity_id.as_deref().unwrap_or(""),
+                "detail": r.detail,
+            })
+        })
+        .collect();
+    let body = st
+        .views
+        .render(
+            "audit",
+            lang.0,
+            "/audit",
+            json!({
+                "title": "pass-idp",
+                "q": {
+                    "from": q.from, "to": q.to, "actor": q.actor, "citizen": q.citizen,
+                    "sp": q.sp, "kind": q.kind,
+                },
+                "rows": rows,
+                "page": p.page,
+                "prev": (p.page > 1).then(|| query_string(&q, Some(p.page - 1))),
+                "next": p.has_next.then(|| query_string(&q, Some(p.page + 1))),
+                "csv": query_string(&q, None),
+            }),
+        )
+        .map_err(|e| WebError::Internal(e.to_string()))?;
+    Ok(html(body))
+}
+
+pub async fn csv(
+    st: web::Data<AppState>,
+    _a: AuditorSession,
+    q: web::Query<AuditQuery>,
+) -> Result<HttpResponse, WebError> {
+    let bytes = st.services.audit_csv(&q).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"audit.csv\"",
+        ))
+        .body(bytes))
+}

@@ -1,0 +1,331 @@
+//! Staff login (password + SMS code), the staff home page and logout.
+use super::html;
+use crate::auth::Secret;
+use crate::domain::staff::Role;
+use crate::service::staff::{StaffCodeOutcome, StaffPasswordOutcome};
+use crate::web::cookies;
+use crate::web::error::WebError;
+use crate::web::extract::{ClientAddr, HasCsrf, Lang};
+use crate::web::extract_staff::{StaffCsrfForm, StaffLoginCsrfForm, StaffLoginGuard, StaffSession};
+use crate::web::state::AppState;
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/staff", web::get().to(home))
+        .route("/staff/login", web::get().to(login_page))
+        .route("/staff/login", web::post().to(login_submit))
+        .route("/staff/login/otp", web::get().to(otp_page))
+        .route("/staff/login/otp", web::post().to(otp_submit))
+        .route("/staff/login/otp/send", web::post().to(otp_send))
+        .route("/staff/logout", web::post().to(logout))
+        .route("/audit", web::get().to(super::audit::page))
+        .route("/audit.csv", web::get().to(super::audit::csv));
+}
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct CsrfOnly {
+    csrf_token: String,
+}
+impl HasCsrf for CsrfOnly {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    csrf_token: String,
+    username: String,
+    password: String,
+}
+impl HasCsrf for PasswordForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+#[derive(Deserialize)]
+pub struct OtpForm {
+    csrf_token: String,
+    otp: String,
+}
+impl HasCsrf for OtpForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+fn see_other(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, to))
+        .finish()
+}
+
+fn render(
+    st: &AppState,
+    page: &str,
+    lang: &str,
+    back: &str,
+    data: serde_json::Value,
+) -> Result<HttpResponse, WebError> {
+    st.views
+        .render(page, lang, back, data)
+        .map(html)
+        .map_err(|e| WebError::Internal(e.to_string()))
+}
+
+fn add_cookie(
+    resp: &mut HttpResponse,
+    c: actix_web::cookie::Cookie<'static>,
+) -> Result<(), WebError> {
+    resp.add_cookie(&c)
+        .map_err(|e| WebError::Internal(e.to_string()))
+}
+
+fn login_view(
+    st: &AppState,
+    tx_token: &str,
+    lang: &str,
+    username: &str,
+    message: Option<&str>,
+    extra: &str,
+) -> Result<HttpResponse, WebError> {
+    render(
+        st,
+        "staff_login",
+        lang,
+        "/staff/login",
+        json!({
+            "title": "pass-idp",
+            "csrf": st.services.staff_csrf_token(tx_token)?,
+            "username": username,
+            "message": message,
+            "message_extra": extra,
+        }),
+    )
+}
+
+/// Opens a new staff login transaction and shows the username/password form.
+pub async fn login_page(
+    st: web::Data<AppState>,
+    lang: Lang,
+    q: web::Query<NextQuery>,
+) -> Result<HttpResponse, WebError> {
+    let token = st.services.staff_login_start(q.next.as_deref()).await?;
+    let mut resp = login_view(&st, &token, lang.0, "", None, "")?;
+    let cfg = &st.services.cfg;
+    add_cookie(
+        &mut resp,
+        cookies::staff(
+            cookies::STAFF_TX,
+            token,
+            cfg.secure_cookies(),
+            cfg.lifetimes.login_transaction_secs,
+        ),
+    )?;
+    Ok(resp)
+}
+
+pub async fn login_submit(
+    st: web::Data<AppState>,
+    g: StaffLoginGuard,
+    form: StaffLoginCsrfForm<PasswordForm>,
+    lang: Lang,
+    addr: ClientAddr,
+) -> Result<HttpResponse, WebError> {
+    let f = form.0;
+    let outcome = st
+        .services
+        .staff_submit_password(&g.tx, &f.username, &Secret::new(f.password), addr.0, lang.0)
+        .await?;
+    let user: String = f.username.chars().take(64).collect();
+    match outcome {
+        StaffPasswordOutcome::CodeSent => Ok(see_other("/staff/login/otp")),
+        StaffPasswordOutcome::Invalid => login_view(
+            &st,
+            &g.tx_token,
+            lang.0,
+            &user,
+            Some("password.invalid"),
+            "",
+        ),
+        StaffPasswordOutcome::Throttled { until_ms } => {
+            let mins = ((until_ms - st.services.now_ms()) as f64 / 60_000.0)
+                .ceil()
+                .max(1.0) as i64;
+            let extra = format!("{mins} min.");
+            login_view(
+                &st,
+                &g.tx_token,
+                lang.0,
+                &user,
+                Some("password.throttled"),
+                &extra,
+            )
+        }
+    }
+}
+
+fn otp_view(
+    st: &AppState,
+    g: &StaffLoginGuard,
+    lang: &str,
+    message: Option<&str>,
+    extra: &str,
+) -> Result<HttpResponse, WebError> {
+    render(
+        st,
+        "staff_otp",
+        lang,
+        "/staff/login/otp",
+        json!({
+            "title": "pass-idp",
+            "csrf": st.services.staff_csrf_token(&g.tx_token)?,
+            "message": message,
+            "message_extra": extra,
+        }),
+    )
+}
+
+pub async fn otp_page(
+    st: web::Data<AppState>,
+    g: StaffLoginGuard,
+    lang: Lang,
+) -> Result<HttpResponse, WebError> {
+    if g.tx.password_at.is_none() {
+        return Ok(see_other("/staff/login"));
+    }
+    otp_view(&st, &g, lang.0, None, "")
+}
+
+fn code_message(o: &StaffCodeOutcome) -> (&'static str, String) {
+    match o {
+        StaffCodeOutcome::Wrong { attempts_left } => ("otp.wrong", attempts_left.to_string()),
+        StaffCodeOutcome::Expired => ("otp.expired", String::new()),
+        StaffCodeOutcome::Voided { can_resend: true } => ("otp.voided", String::new()),
+        StaffCodeOutcome::Voided { can_resend: false } => ("staff.no_more", String::new()),
+        StaffCodeOutcome::Resent => ("otp.resent", String::new()),
+        StaffCodeOutcome::ResendRefused { wait_secs: Some(s) } => {
+            ("otp.resend_wait", format!("{s} s"))
+        }
+        StaffCodeOutcome::ResendRefused { wait_secs: None } => ("staff.no_more", String::new()),
+        StaffCodeOutcome::Done { .. } | StaffCodeOutcome::NeedPassword => {
+            ("error.internal", String::new())
+        }
+    }
+}
+
+pub async fn otp_submit(
+    st: web::Data<AppState>,
+    g: StaffLoginGuard,
+    form: StaffLoginCsrfForm<OtpForm>,
+    lang: Lang,
+    addr: ClientAddr,
+    req: HttpRequest,
+) -> Result<HttpResponse, WebError> {
+    let old = req.cookie(cookies::STAFF).map(|c| c.value().to_string());
+    let outcome = st
+        .services
+        .staff_submit_code(&g.tx, &form.0.otp, addr.0, old.as_deref())
+        .await?;
+    match outcome {
+        StaffCodeOutcome::Done {
+            session_token,
+            next,
+        } => {
+            let secure = st.services.cfg.secure_cookies();
+            let mut resp = see_other(&next);
+            add_cookie(
+                &mut resp,
+                cookies::staff(
+                    cookies::STAFF,
+                    session_token,
+                    secure,
+                    crate::service::staff::STAFF_ABSOLUTE_SECS,
+                ),
+            )?;
+            add_cookie(&mut resp, cookies::staff_removal(cookies::STAFF_TX, secure))?;
+            Ok(resp)
+        }
+        StaffCodeOutcome::NeedPassword => Ok(see_other("/staff/login")),
+        other => {
+            let (key, extra) = code_message(&other);
+            otp_view(&st, &g, lang.0, Some(key), &extra)
+        }
+    }
+}
+
+pub async fn otp_send(
+    st: web::Data<AppState>,
+    g: StaffLoginGuard,
+    _form: StaffLoginCsrfForm<CsrfOnly>,
+    lang: Lang,
+    addr: ClientAddr,
+) -> Result<HttpResponse, WebError> {
+    match st.services.staff_resend_code(&g.tx, lang.0, addr.0).await? {
+        StaffCodeOutcome::NeedPassword => Ok(see_other("/staff/login")),
+        other => {
+            let (key, extra) = code_message(&other);
+            otp_view(&st, &g, lang.0, Some(key), &extra)
+        }
+    }
+}
+
+/// Who is logged in, and links to the areas their roles open.
+pub async fn home(
+    st: web::Data<AppState>,
+    s: StaffSession,
+    lang: Lang,
+) -> Result<HttpResponse, WebError> {
+    let m = s.member();
+    let areas: Vec<_> = m
+        .roles
+        .iter()
+        .map(|r| {
+            let (href, key) = match r {
+                Role::Officer => ("/office", "staff.area.officer"),
+                Role::Operator => ("/operator", "staff.area.operator"),
+                Role::Auditor => ("/audit", "staff.area.auditor"),
+            };
+            json!({ "href": href, "key": key })
+        })
+        .collect();
+    let roles: Vec<_> = m.roles.iter().map(|r| format!("staff.role.{r}")).collect();
+    render(
+        &st,
+        "staff_home",
+        lang.0,
+        "/staff",
+        json!({
+            "title": "pass-idp",
+            "display_name": m.display_name,
+            "username": m.username.as_str(),
+            "roles": roles,
+            "areas": areas,
+            "csrf": s.csrf(&st)?,
+        }),
+    )
+}
+
+pub async fn logout(
+    st: web::Data<AppState>,
+    s: StaffSession,
+    _form: StaffCsrfForm<CsrfOnly>,
+    addr: ClientAddr,
+) -> Result<HttpResponse, WebError> {
+    st.services.staff_logout(&s.who, addr.0).await?;
+    let mut resp = see_other("/staff/login");
+    add_cookie(
+        &mut resp,
+        cookies::staff_removal(cookies::STAFF, st.services.cfg.secure_cookies()),
+    )?;
+    Ok(resp)
+}
