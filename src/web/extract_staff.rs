@@ -50,6 +50,10 @@ impl StaffSession {
     pub fn csrf(&self, st: &AppState) -> Result<String, WebError> {
         Ok(st.services.staff_csrf_token(&self.token)?)
     }
+    /// Checks a CSRF token that arrived outside a [`StaffCsrfForm`] (e.g. in a multipart upload).
+    pub fn csrf_ok(&self, st: &AppState, presented: &str) -> bool {
+        st.services.staff_csrf_ok(&self.token, presented)
+    }
 }
 
 /// Whether a staff member may enter an area that needs `role` (`None`: any staff member).

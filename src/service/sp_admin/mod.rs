@@ -371,6 +371,22 @@ async fn commit(
     Ok(info)
 }
 
+/// The live metadata and policy text of an e-service (for editing).
+pub fn current_files(
+    svc: &Services,
+    entity_id: &str,
+) -> Result<(String, Option<String>), SpAdminError> {
+    let cur = resolve(
+        &svc.cfg.metadata_dir,
+        &SpTarget::Existing(entity_id.to_string()),
+        None,
+    )?;
+    let xml = cur
+        .xml
+        .ok_or_else(|| SpAdminError::NotFound(entity_id.to_string()))?;
+    Ok((xml, cur.policy))
+}
+
 /// Saved versions of an e-service, oldest first.
 pub fn history(svc: &Services, entity_id: &str) -> Result<Vec<VersionInfo>, SpAdminError> {
     files::list_versions(&files::history_dir(&svc.cfg.metadata_dir, entity_id))

@@ -3,6 +3,7 @@ pub mod catalog;
 pub mod demo;
 pub mod health;
 pub mod login;
+pub mod operator;
 pub mod sso;
 pub mod staff;
 
@@ -35,6 +36,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/storitve", web::get().to(catalog::storitve))
         .route("/services", web::get().to(catalog::services));
     staff::routes(cfg);
+    operator::routes(cfg);
 }
 
 fn html(body: String) -> HttpResponse {
