@@ -364,3 +364,53 @@ fn serve_refuses_dev_certificates_and_bad_config_naming_the_key() {
     assert!(!out.status.success());
     assert!(err.contains("otp.digits"), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn catalog_shows_https_logos_only() {
+    let with_logo = TestSp::new("logo", false);
+    let app = TestApp::spawn(&[]).await;
+    let ui = |logo: &str| {
+        format!(
+            r#"<md:Extensions><mdui:UIInfo xmlns:mdui="urn:oasis:names:tc:SAML:metadata:ui"><mdui:DisplayName xml:lang="en">Logo service</mdui:DisplayName><mdui:Logo height="48" width="48">{logo}</mdui:Logo></mdui:UIInfo></md:Extensions>"#
+        )
+    };
+    let md = with_logo.metadata().replacen(
+        "<md:KeyDescriptor",
+        &format!("{}<md:KeyDescriptor", ui("https://logo.sp.test/logo.png")),
+        1,
+    );
+    std::fs::write(app.metadata_dir.join("logo.xml"), md).unwrap();
+    let plain = TestSp::new("plainlogo", false);
+    let md = plain.metadata().replacen(
+        "<md:KeyDescriptor",
+        &format!(
+            "{}<md:KeyDescriptor",
+            ui("http://insecure.sp.test/logo.png")
+        ),
+        1,
+    );
+    std::fs::write(app.metadata_dir.join("plainlogo.xml"), md).unwrap();
+    app.services.registry.reload();
+    let p = app.browser().get("/services").await;
+    assert_eq!(p.status, 200);
+    assert!(
+        p.body.contains("src=\"https://logo.sp.test/logo.png\""),
+        "{}",
+        p.body
+    );
+    assert!(
+        !p.body.contains("insecure.sp.test"),
+        "http logos are not shown"
+    );
+    let csp = p
+        .headers
+        .get("content-security-policy")
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(
+        csp.contains("img-src 'self' https:") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    app.stop().await;
+}

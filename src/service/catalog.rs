@@ -11,6 +11,8 @@ pub struct CatalogEntry {
     pub description: Option<String>,
     /// mdui:InformationURL, only if it is an https URL.
     pub information_url: Option<String>,
+    /// mdui:Logo, only if it is an https URL (the catalog page allows https images for it).
+    pub logo_url: Option<String>,
     /// "password" or "smspass".
     pub login: &'static str,
 }
@@ -66,6 +68,7 @@ pub fn catalog(svc: &Services, lang: &str, q: Option<&str>) -> Vec<CatalogEntry>
                 name: sp.display_name(lang),
                 description,
                 information_url: https_only(sp.metadata.information_url.as_ref()),
+                logo_url: https_only(sp.metadata.logo_url.as_ref()),
                 login: match sp.policy.level() {
                     Level::Password => "password",
                     _ => "smspass",
