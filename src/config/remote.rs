@@ -82,3 +82,57 @@ pub(super) fn validate(list: &[RemoteMetadata], dev_mode: bool) -> Result<(), Co
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    fn entry(url: &str, cert: PathBuf) -> RemoteMetadata {
+        RemoteMetadata {
+            url: url.into(),
+            cert,
+            cache_file: PathBuf::from("var/federation.xml"),
+            min_refresh_secs: default_min_refresh(),
+            max_refresh_secs: default_max_refresh(),
+        }
+    }
+
+    fn err(list: &[RemoteMetadata], dev: bool) -> String {
+        validate(list, dev)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn remote_metadata_keys_are_checked_and_named() {
+        let cert = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("certs-dev/idp-signing.crt");
+        let good = entry("https://fed.example/md.xml", cert.clone());
+        assert!(validate(std::slice::from_ref(&good), false).is_ok());
+        let http = entry("http://fed.example/md.xml", cert.clone());
+        assert!(err(std::slice::from_ref(&http), false).contains("remote_metadata.url"));
+        assert!(validate(&[http], true).is_ok());
+        let missing = entry("https://fed.example/md.xml", PathBuf::from("no/such.crt"));
+        assert!(err(&[missing], true).contains("remote_metadata.cert"));
+        let not_pem = entry(
+            "https://fed.example/md.xml",
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"),
+        );
+        assert!(err(&[not_pem], true).contains("remote_metadata.cert"));
+        let mut bad = good.clone();
+        bad.max_refresh_secs = bad.min_refresh_secs - 1;
+        assert!(err(&[bad], true).contains("remote_metadata.max_refresh_secs"));
+        let mut bad = good;
+        bad.min_refresh_secs = 1;
+        assert!(err(&[bad], true).contains("remote_metadata.min_refresh_secs"));
+    }
+
+    #[test]
+    fn toml_defaults() {
+        let r: RemoteMetadata =
+            toml::from_str("url = \"https://f/m\"\ncert = \"a.pem\"\ncache_file = \"c.xml\"")
+                .unwrap();
+        assert_eq!((r.min_refresh_secs, r.max_refresh_secs), (300, 86_400));
+    }
+}
