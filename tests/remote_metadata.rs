@@ -315,3 +315,22 @@ async fn local_file_wins_an_entity_id_clash() {
     app.stop().await;
     feed.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn copy_past_valid_until_is_withdrawn_when_refresh_fails() {
+    let fed = Federation::new();
+    let feed = Feed::start().await;
+    let sp = TestSp::new("fedsp", false);
+    let (app, src) = app_with(&fed, &feed.url, &[]).await;
+    feed.serve(200, &fed.signed(&sp, Utc::now() + Duration::hours(1)));
+    refresh_once(&app.services, &src).await.unwrap();
+    feed.serve(503, "");
+    assert!(refresh_once(&app.services, &src).await.is_err());
+    assert!(acs_in_force(&app, &sp).is_some(), "still valid: kept");
+    app.clock.advance(Duration::hours(2));
+    assert!(refresh_once(&app.services, &src).await.is_err());
+    assert!(acs_in_force(&app, &sp).is_none(), "expired: withdrawn");
+    assert_ne!(sso_start(&app, &sp).await.0, 303);
+    app.stop().await;
+    feed.stop().await;
+}

@@ -178,8 +178,17 @@ fn write_atomically(path: &Path, data: &str) -> Result<(), RemoteError> {
 }
 
 /// Fetches the source once; on success writes the cache and installs the SPs, returning the time
-/// until the next refresh. On failure nothing in force changes.
+/// until the next refresh. On failure the copy in force stays, unless its validUntil has passed
+/// (then its e-services are withdrawn).
 pub async fn refresh_once(svc: &Services, src: &RemoteSource) -> Result<Duration, RemoteError> {
+    let result = try_refresh(svc, src).await;
+    if result.is_err() {
+        withdraw_if_expired(svc, src);
+    }
+    result
+}
+
+async fn try_refresh(svc: &Services, src: &RemoteSource) -> Result<Duration, RemoteError> {
     let xml = fetch(&src.cfg.url).await?;
     let now = svc.clock.now();
     let v = verify_aggregate_full(&xml, &src.cert_der, now)?;
@@ -234,7 +243,6 @@ pub fn start(svc: &Services) -> Result<(), RemoteError> {
                     Ok(next) => next,
                     Err(e) => {
                         tracing::warn!(url = %src.cfg.url, error = %e, "remote metadata refresh failed; the last good copy stays");
-                        withdraw_if_expired(&svc, &src);
                         Duration::from_secs(src.cfg.min_refresh_secs)
                     }
                 };
