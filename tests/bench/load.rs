@@ -55,10 +55,7 @@ fn openssl_speed_rsa2048() -> Option<f64> {
     let text = String::from_utf8_lossy(&out.stdout);
     // "rsa 2048 bits 0.000771s 0.000022s   1297.0  45454.5"
     text.lines()
-        .filter(|l| {
-            l.trim_start().starts_with("rsa 2048 bits")
-                || l.trim_start().starts_with("rsa  2048 bits")
-        })
+        .filter(|l| l.trim_start().starts_with("rsa 2048 bits") || l.trim_start().starts_with("rsa  2048 bits"))
         .find_map(|l| {
             let t: Vec<&str> = l.split_whitespace().collect();
             t.get(5).and_then(|s| s.parse::<f64>().ok())
@@ -99,10 +96,7 @@ async fn argon2_verify_secs() -> (f64, String) {
     times.sort_by(f64::total_cmp);
     (
         times[times.len() / 2],
-        format!(
-            "m={} KiB, t={}, p={}",
-            p.memory_kib, p.iterations, p.parallelism
-        ),
+        format!("m={} KiB, t={}, p={}", p.memory_kib, p.iterations, p.parallelism),
     )
 }
 
@@ -341,12 +335,7 @@ fn stat_secs(stat: &str, tck: f64) -> Option<(String, f64)> {
     let comm = stat[open + 1..close].to_string();
     // the fields after ")" start with field 3 (state)
     let f: Vec<&str> = stat[close + 2..].split_whitespace().collect();
-    let secs = |i: usize| {
-        f.get(i - 3)
-            .and_then(|s| s.parse::<f64>().ok())
-            .unwrap_or(0.0)
-            / tck
-    };
+    let secs = |i: usize| f.get(i - 3).and_then(|s| s.parse::<f64>().ok()).unwrap_or(0.0) / tck;
     Some((comm, secs(14) + secs(15)))
 }
 
@@ -516,9 +505,7 @@ async fn bench() {
 
     println!("pass-idp load benchmark (loopback, in-process server with 2 workers, {cores} cores)");
     println!("\nReference figures of this machine (one core each)");
-    let speed = tokio::task::spawn_blocking(openssl_speed_rsa2048)
-        .await
-        .unwrap();
+    let speed = tokio::task::spawn_blocking(openssl_speed_rsa2048).await.unwrap();
     let key_path = root.join("certs-dev/idp-signing.key");
     let crate_signs = tokio::task::spawn_blocking(move || crate_rsa2048_signs_per_sec(&key_path))
         .await
@@ -562,23 +549,15 @@ async fn bench() {
         outbox: idp.sms_path.clone(),
     };
     // Warm-up: one login and a few session SSOs.
-    let c = t
-        .login(&username(0), &phone(0))
-        .await
-        .expect("warm-up login");
+    let c = t.login(&username(0), &phone(0)).await.expect("warm-up login");
     for _ in 0..20 {
         t.sso(&c).await.expect("warm-up SSO");
     }
     drop(c);
 
-    println!(
-        "\nServer: {} (dev mode, SQLite, default argon2id, SMS outbox, SystemClock)",
-        idp.base
-    );
+    println!("\nServer: {} (dev mode, SQLite, default argon2id, SMS outbox, SystemClock)", idp.base);
     println!("Each run: {secs} s or at most {MAX_LOGINS_PER_CLIENT} logins / {MAX_SSO_PER_CLIENT} SSOs per client.");
-    println!(
-        "`srv CPU/op`: CPU time of the server's threads per operation; `client CPU`: the load"
-    );
+    println!("`srv CPU/op`: CPU time of the server's threads per operation; `client CPU`: the load");
     println!("generator's share of the CPU used (it runs on the same {cores} cores); `CPU busy`: CPU used by");
     println!("the process / (wall time x {cores} cores).");
     // BENCH_ONLY=login|sso runs one kind (for profiling); the verdicts need both.
