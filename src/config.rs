@@ -6,6 +6,9 @@ use figment::Figment;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
+mod remote;
+pub use remote::RemoteMetadata;
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
@@ -35,6 +38,8 @@ pub struct Config {
     pub lockout: LockoutConfig,
     pub sms: SmsConfig,
     pub mail: MailConfig,
+    /// Signed metadata aggregates loaded from a URL (`[[remote_metadata]]`).
+    pub remote_metadata: Vec<RemoteMetadata>,
 }
 
 /// Keys for keyed hashes. At least 32 characters each outside dev mode.
@@ -202,6 +207,7 @@ impl Default for Config {
             lockout: LockoutConfig::default(),
             sms: SmsConfig::default(),
             mail: MailConfig::default(),
+            remote_metadata: Vec::new(),
         }
     }
 }
@@ -392,6 +398,7 @@ impl Config {
         if self.mail.provider != "outbox" {
             return Err(invalid("mail.provider", "supported providers: outbox"));
         }
+        remote::validate(&self.remote_metadata, self.dev_mode)?;
         Ok(())
     }
 

@@ -18,6 +18,7 @@ pub mod metadata;
 pub mod metadata_check;
 pub mod nameid;
 pub mod registry;
+pub mod remote_metadata;
 pub mod request;
 pub mod response;
 pub mod types;

@@ -5,13 +5,15 @@ use super::metadata::{parse_sp_metadata, SpMetadata};
 use crate::domain::sp::ServicePolicy;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 #[derive(Debug, Clone)]
 pub struct ServiceProvider {
     pub metadata: SpMetadata,
     pub policy: ServicePolicy,
     pub file: PathBuf,
+    /// URL of the remote aggregate this SP came from (None: a file in the metadata folder).
+    pub remote_source: Option<String>,
 }
 
 impl ServiceProvider {
@@ -39,7 +41,7 @@ pub struct LoadProblem {
     pub problem: String,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct SpRegistry {
     sps: BTreeMap<String, Arc<ServiceProvider>>,
     pub problems: Vec<LoadProblem>,
@@ -78,6 +80,7 @@ pub fn load_file(path: &Path) -> Result<Vec<ServiceProvider>, String> {
             metadata,
             policy: policy.clone(),
             file: path.to_path_buf(),
+            remote_source: None,
         })
         .collect())
 }
@@ -140,19 +143,76 @@ impl SpRegistry {
     }
 }
 
+/// SPs from one remote aggregate, as last accepted.
+#[derive(Debug, Clone)]
+pub struct RemoteSet {
+    /// The source URL.
+    pub source: String,
+    /// The cache file holding the accepted copy.
+    pub file: PathBuf,
+    pub sps: Vec<SpMetadata>,
+}
+
+/// Folder SPs plus remote SPs: local files win an entityID clash (reported as a problem); among
+/// remote sources the first configured wins.
+fn merge(local: &SpRegistry, remote: &BTreeMap<usize, RemoteSet>) -> SpRegistry {
+    let mut reg = local.clone();
+    for set in remote.values() {
+        for md in &set.sps {
+            let id = md.entity_id.clone();
+            if let Some(prev) = reg.sps.get(&id) {
+                let by = prev
+                    .remote_source
+                    .clone()
+                    .unwrap_or_else(|| prev.file.display().to_string());
+                reg.problems.push(LoadProblem {
+                    file: set.file.clone(),
+                    problem: format!(
+                        "entityID {id} from {} is already defined by {by}; skipped",
+                        set.source
+                    ),
+                });
+                continue;
+            }
+            reg.sps.insert(
+                id,
+                Arc::new(ServiceProvider {
+                    metadata: md.clone(),
+                    policy: ServicePolicy::default(),
+                    file: set.file.clone(),
+                    remote_source: Some(set.source.clone()),
+                }),
+            );
+        }
+    }
+    reg
+}
+
+#[derive(Debug, Default)]
+struct Parts {
+    local: Arc<SpRegistry>,
+    /// Keyed by the source's position in the configuration.
+    remote: BTreeMap<usize, RemoteSet>,
+}
+
 /// The registry in force, swapped whole on reload so readers never see half a load.
 #[derive(Debug, Clone)]
 pub struct SharedRegistry {
     dir: PathBuf,
     current: Arc<RwLock<Arc<SpRegistry>>>,
+    parts: Arc<Mutex<Parts>>,
 }
 
 impl SharedRegistry {
     pub fn load(dir: &Path) -> SharedRegistry {
-        let reg = SpRegistry::load_dir(dir);
+        let reg = Arc::new(SpRegistry::load_dir(dir));
         SharedRegistry {
             dir: dir.to_path_buf(),
-            current: Arc::new(RwLock::new(Arc::new(reg))),
+            current: Arc::new(RwLock::new(reg.clone())),
+            parts: Arc::new(Mutex::new(Parts {
+                local: reg,
+                remote: BTreeMap::new(),
+            })),
         }
     }
     pub fn dir(&self) -> &Path {
@@ -164,13 +224,33 @@ impl SharedRegistry {
             Err(p) => p.into_inner().clone(),
         }
     }
-    /// Reloads the folder; returns the new registry (its problems are for the caller to log).
-    pub fn reload(&self) -> Arc<SpRegistry> {
-        let reg = Arc::new(SpRegistry::load_dir(&self.dir));
+
+    /// Rebuilds the merged registry from the parts (under the parts lock) and swaps it in.
+    fn update(&self, change: impl FnOnce(&mut Parts)) -> Arc<SpRegistry> {
+        let mut parts = match self.parts.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        change(&mut parts);
+        let reg = Arc::new(merge(&parts.local, &parts.remote));
         match self.current.write() {
             Ok(mut g) => *g = reg.clone(),
             Err(p) => *p.into_inner() = reg.clone(),
         }
         reg
+    }
+
+    /// Reloads the folder, keeping the remote sets; returns the new registry (its problems are
+    /// for the caller to log).
+    pub fn reload(&self) -> Arc<SpRegistry> {
+        let local = Arc::new(SpRegistry::load_dir(&self.dir));
+        self.update(|p| p.local = local)
+    }
+
+    /// Installs (replaces) the SPs of remote source number `slot`, keeping the folder's.
+    pub fn install_remote(&self, slot: usize, set: RemoteSet) -> Arc<SpRegistry> {
+        self.update(|p| {
+            p.remote.insert(slot, set);
+        })
     }
 }

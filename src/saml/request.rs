@@ -15,7 +15,7 @@
 //! - the ACS URL always comes from metadata (index, exact URL, or default), never from the request.
 
 mod fields;
-mod xmlsig;
+pub(crate) mod xmlsig;
 
 use super::binding::{verify_redirect_signature, BindingError, InboundMessage};
 use super::metadata::{AcsEndpoint, MetadataError, SpMetadata};

@@ -4,6 +4,7 @@ pub mod catalog;
 pub mod citizens;
 pub mod demo;
 pub mod login;
+pub mod remote_metadata;
 mod respond;
 pub mod sp_admin;
 pub mod sp_check;

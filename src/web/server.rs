@@ -28,6 +28,8 @@ pub async fn serve(cfg: Config) -> Result<(), String> {
         tracing::warn!(problem = %p, "e-service files differ from their recorded history");
     }
     spawn_purge(services.clone());
+    crate::service::remote_metadata::start(&services)
+        .map_err(|e| format!("remote metadata: {e}"))?;
     tracing::info!(
         bind,
         entity_id = %services.cfg.entity_id,

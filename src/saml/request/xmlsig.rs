@@ -71,8 +71,9 @@ pub(crate) fn has_any_signature(root: &Element) -> bool {
     root.count_descendants(DS, "Signature") > 0
 }
 
-/// Structural checks that bind the one signature to the root element.
-fn check_structure(root: &Element) -> Result<(), RequestError> {
+/// Structural checks that bind the one signature to the root element (also used for signed
+/// metadata aggregates).
+pub(crate) fn check_structure(root: &Element) -> Result<(), RequestError> {
     let root_id = root.attr("ID").unwrap_or("");
     match root.count_descendants(DS, "Signature") {
         0 => return Err(RequestError::SignatureRequired),
@@ -129,21 +130,7 @@ pub(crate) fn verify_post(
     certs_der: &[Vec<u8>],
 ) -> Result<Element, RequestError> {
     check_structure(root)?;
-    if certs_der.is_empty() {
-        return Err(RequestError::NoSigningCertificate);
-    }
-    let certs: Vec<CertificateDer> = certs_der
-        .iter()
-        .cloned()
-        .map(CertificateDer::from)
-        .collect();
-    let reduced = Crypto::reduce_xml_to_signed_with_allowed_algorithms(
-        xml,
-        &certs,
-        ReduceMode::ValidateAndMarkNoAncestors,
-        Some(ALLOWED),
-    )
-    .map_err(|e| RequestError::SignatureInvalid(e.to_string()))?;
+    let reduced = reduce_to_signed(xml, certs_der)?;
     let signed_root = tree::parse(
         &reduced,
         &GuardOptions::message(xml.len().saturating_mul(2)),
@@ -157,4 +144,24 @@ pub(crate) fn verify_post(
         ));
     }
     Ok(signed_root)
+}
+
+/// Verifies the signatures in `xml` with xmlsec against `certs_der` only (SHA-256 or better) and
+/// returns the XML reduced to the signed content. Call [`check_structure`] first.
+pub(crate) fn reduce_to_signed(xml: &str, certs_der: &[Vec<u8>]) -> Result<String, RequestError> {
+    if certs_der.is_empty() {
+        return Err(RequestError::NoSigningCertificate);
+    }
+    let certs: Vec<CertificateDer> = certs_der
+        .iter()
+        .cloned()
+        .map(CertificateDer::from)
+        .collect();
+    Crypto::reduce_xml_to_signed_with_allowed_algorithms(
+        xml,
+        &certs,
+        ReduceMode::ValidateAndMarkNoAncestors,
+        Some(ALLOWED),
+    )
+    .map_err(|e| RequestError::SignatureInvalid(e.to_string()))
 }

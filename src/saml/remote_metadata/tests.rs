@@ -1,0 +1,140 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+use super::*;
+use crate::saml::request::testutil::{
+    entity_xml, key_descriptor, now, other_key, sign_xml, signature_template, sp_key, standard_acs,
+    TestKey, RSA_SHA1, RSA_SHA256, SHA1, SHA256, SP_ID,
+};
+
+const FED_ID: &str = "_fed1";
+
+fn aggregate(valid_until: &str, extra_attrs: &str, sig: &str) -> String {
+    let entity = entity_xml(
+        SP_ID,
+        false,
+        &key_descriptor(Some("signing"), &sp_key().b64()),
+        &standard_acs(),
+    );
+    format!(
+        r#"<md:EntitiesDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" ID="{FED_ID}" validUntil="{valid_until}"{extra_attrs}>{sig}{entity}</md:EntitiesDescriptor>"#
+    )
+}
+
+fn signed(valid_until: &str, key: &TestKey, alg: &str, digest: &str) -> String {
+    let tpl = signature_template(FED_ID, &key.b64(), alg, digest);
+    sign_xml(
+        &aggregate(valid_until, r#" cacheDuration="PT6H""#, &tpl),
+        key,
+    )
+}
+
+const FUTURE: &str = "2026-06-01T00:00:00Z";
+
+#[test]
+fn good_aggregate_is_accepted() {
+    let xml = signed(FUTURE, sp_key(), RSA_SHA256, SHA256);
+    let (sps, cache) = verify_aggregate(&xml, &sp_key().der(), now()).unwrap();
+    assert_eq!(sps.len(), 1);
+    assert_eq!(sps[0].entity_id, SP_ID);
+    assert_eq!(cache, Some(Duration::hours(6)));
+}
+
+#[test]
+fn unsigned_is_refused() {
+    let xml = aggregate(FUTURE, "", "");
+    let err = verify_aggregate(&xml, &sp_key().der(), now()).unwrap_err();
+    assert!(matches!(err, RemoteMetadataError::Signature(_)), "{err}");
+}
+
+#[test]
+fn other_key_is_refused() {
+    let xml = signed(FUTURE, other_key(), RSA_SHA256, SHA256);
+    let err = verify_aggregate(&xml, &sp_key().der(), now()).unwrap_err();
+    assert!(matches!(err, RemoteMetadataError::Signature(_)), "{err}");
+}
+
+#[test]
+fn tampered_is_refused() {
+    let xml = signed(FUTURE, sp_key(), RSA_SHA256, SHA256)
+        .replace("https://sp.example.si/acs2", "https://evil.example/acs");
+    let err = verify_aggregate(&xml, &sp_key().der(), now()).unwrap_err();
+    assert!(matches!(err, RemoteMetadataError::Signature(_)), "{err}");
+}
+
+#[test]
+fn expired_is_refused() {
+    let xml = signed("2026-05-04T09:00:00Z", sp_key(), RSA_SHA256, SHA256);
+    let err = verify_aggregate(&xml, &sp_key().der(), now()).unwrap_err();
+    assert!(matches!(err, RemoteMetadataError::Expired(_)), "{err}");
+}
+
+#[test]
+fn missing_valid_until_is_refused() {
+    let entity = entity_xml(SP_ID, false, "", &standard_acs());
+    let tpl = signature_template(FED_ID, &sp_key().b64(), RSA_SHA256, SHA256);
+    let xml = sign_xml(
+        &format!(
+            r#"<md:EntitiesDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" ID="{FED_ID}">{tpl}{entity}</md:EntitiesDescriptor>"#
+        ),
+        sp_key(),
+    );
+    let err = verify_aggregate(&xml, &sp_key().der(), now()).unwrap_err();
+    assert_eq!(err, RemoteMetadataError::MissingValidUntil);
+}
+
+#[test]
+fn sha1_is_refused() {
+    let xml = signed(FUTURE, sp_key(), RSA_SHA1, SHA1);
+    let err = verify_aggregate(&xml, &sp_key().der(), now()).unwrap_err();
+    assert!(matches!(err, RemoteMetadataError::Signature(_)), "{err}");
+}
+
+#[test]
+fn reference_to_other_element_is_refused() {
+    let tpl = signature_template("_other", &sp_key().b64(), RSA_SHA256, SHA256);
+    let xml = aggregate(FUTURE, "", &tpl);
+    let err = verify_aggregate(&xml, &sp_key().der(), now()).unwrap_err();
+    assert!(matches!(err, RemoteMetadataError::Signature(_)), "{err}");
+}
+
+#[test]
+fn missing_id_and_bad_root_are_refused() {
+    let xml = r#"<md:EntitiesDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" validUntil="2026-06-01T00:00:00Z"/>"#;
+    assert_eq!(
+        verify_aggregate(xml, &sp_key().der(), now()).unwrap_err(),
+        RemoteMetadataError::MissingId
+    );
+    let xml = r#"<x:Other xmlns:x="urn:x" ID="_a"/>"#;
+    assert!(matches!(
+        verify_aggregate(xml, &sp_key().der(), now()).unwrap_err(),
+        RemoteMetadataError::BadRoot(_)
+    ));
+}
+
+#[test]
+fn doctype_is_refused() {
+    let xml = format!(
+        "<!DOCTYPE x [<!ENTITY a \"b\">]>{}",
+        signed(FUTURE, sp_key(), RSA_SHA256, SHA256)
+    );
+    assert!(matches!(
+        verify_aggregate(&xml, &sp_key().der(), now()).unwrap_err(),
+        RemoteMetadataError::Xml(_)
+    ));
+}
+
+#[test]
+fn durations() {
+    assert_eq!(parse_duration("PT6H"), Some(Duration::hours(6)));
+    assert_eq!(parse_duration("P1D"), Some(Duration::days(1)));
+    assert_eq!(
+        parse_duration("P1DT2H30M"),
+        Some(Duration::minutes(26 * 60 + 30))
+    );
+    assert_eq!(parse_duration("PT1.5S"), Some(Duration::milliseconds(1500)));
+    assert_eq!(parse_duration("PT90M"), Some(Duration::minutes(90)));
+    for bad in [
+        "", "P", "PT", "6H", "PT6", "-PT6H", "PH", "PT6H5H", "PT1M2H", "P1.5D", "P1H",
+    ] {
+        assert_eq!(parse_duration(bad), None, "{bad}");
+    }
+}
