@@ -103,6 +103,22 @@ async fn operator_adds_an_eservice_through_the_pages_and_it_works_without_restar
         saved.body
     );
     assert!(sso_accepted(&app, &sp).await, "SSO works without a restart");
+    // ... and a whole smsPASS login to it.
+    app.add_citizen("nina", Some("+38641987654")).await;
+    let citizen = app.browser();
+    let req = Req::new(&app.sso_url());
+    let q = sp.redirect_query(&sp.authn_request(&req, false), None, None);
+    let posted = full_login(
+        &app,
+        &citizen,
+        citizen.get(&format!("/saml/sso?{q}")).await,
+        "nina",
+        "+38641987654",
+    )
+    .await;
+    let md = app.idp_metadata().await;
+    sp.samael_accepts(&md, &posted.saml_response, &req.id)
+        .expect("the new e-service accepts the Response");
     let catalog = app.browser().get("/services").await;
     assert!(
         catalog.body.contains("novi") || catalog.body.contains(&sp.entity_id),

@@ -49,18 +49,18 @@ impl Store {
             .min_connections(1)
             .connect_timeout(Duration::from_secs(10))
             .sqlx_logging(false);
-        let db = Database::connect(opts).await?;
         if sqlite {
-            // WAL lets readers run beside the writer; busy_timeout makes writers wait instead of failing.
-            for pragma in [
-                "PRAGMA journal_mode=WAL",
-                "PRAGMA busy_timeout=5000",
-                "PRAGMA foreign_keys=ON",
-                "PRAGMA synchronous=NORMAL",
-            ] {
-                db.execute_unprepared(pragma).await?;
-            }
+            // Set on every pooled connection (a PRAGMA sent through the pool reaches only one):
+            // WAL lets readers run beside the writer, busy_timeout makes writers wait, NORMAL
+            // synchronous is durable in WAL mode except for the last commits on power loss.
+            opts.map_sqlx_sqlite_opts(|o| {
+                o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                    .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                    .busy_timeout(Duration::from_secs(5))
+                    .foreign_keys(true)
+            });
         }
+        let db = Database::connect(opts).await?;
         Ok(Store { db })
     }
 
