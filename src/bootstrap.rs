@@ -80,7 +80,7 @@ pub async fn services(
     }
     let metrics = Metrics::new().map_err(|e| InitError::Metrics(e.to_string()))?;
     Ok(Services {
-        keyed: Keyed::new(&cfg.secrets.token),
+        keyed: Keyed::new(&cfg.secrets.token)?,
         nameid_secret: Arc::new(cfg.secrets.nameid.as_bytes().to_vec()),
         cfg: Arc::new(cfg),
         store,

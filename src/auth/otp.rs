@@ -35,7 +35,10 @@ mod tests {
     use super::*;
 
     fn keyed() -> Keyed {
-        Keyed::new("test-secret-0123456789abcdef0123456789")
+        match Keyed::new("test-secret-0123456789abcdef0123456789") {
+            Ok(k) => k,
+            Err(e) => panic!("{e}"),
+        }
     }
 
     #[test]

@@ -65,7 +65,8 @@ pub fn hex(b: &[u8]) -> String {
 /// HMAC-SHA256 with a server secret: the keyed hash used for tokens, codes and CSRF.
 #[derive(Clone)]
 pub struct Keyed {
-    key: Arc<Vec<u8>>,
+    /// The HMAC key, built once (building it per call showed in profiles).
+    key: Arc<PKey<openssl::pkey::Private>>,
 }
 
 impl std::fmt::Debug for Keyed {
@@ -75,14 +76,13 @@ impl std::fmt::Debug for Keyed {
 }
 
 impl Keyed {
-    pub fn new(secret: &str) -> Self {
-        Self {
-            key: Arc::new(secret.as_bytes().to_vec()),
-        }
+    pub fn new(secret: &str) -> Result<Self, AuthError> {
+        Ok(Self {
+            key: Arc::new(PKey::hmac(secret.as_bytes())?),
+        })
     }
     pub fn mac(&self, parts: &[&[u8]]) -> Result<Vec<u8>, AuthError> {
-        let key = PKey::hmac(&self.key)?;
-        let mut s = Signer::new(MessageDigest::sha256(), &key)?;
+        let mut s = Signer::new(MessageDigest::sha256(), &self.key)?;
         for p in parts {
             // Length-prefix each part so ("ab","c") and ("a","bc") differ.
             s.update(&(p.len() as u64).to_be_bytes())?;
@@ -120,8 +120,12 @@ mod tests {
 
     #[test]
     fn macs_are_domain_separated_and_keyed() {
-        let k = Keyed::new("k1-0123456789012345678901234567890");
-        let k2 = Keyed::new("k2-0123456789012345678901234567890");
+        let (Ok(k), Ok(k2)) = (
+            Keyed::new("k1-0123456789012345678901234567890"),
+            Keyed::new("k2-0123456789012345678901234567890"),
+        ) else {
+            panic!("keys")
+        };
         let a = k.mac_hex("a", &[b"x"]).ok();
         let b = k.mac_hex("b", &[b"x"]).ok();
         let c = k2.mac_hex("a", &[b"x"]).ok();

@@ -37,20 +37,15 @@ fn otp_from(m: otp::Model) -> OtpRecord {
 }
 
 impl Store {
-    /// Remembers an AuthnRequest ID; `false` if this SP already used it (a replay).
+    /// Remembers an AuthnRequest ID; `false` if this SP already used it (a replay). One INSERT: an
+    /// ID stays refused until the purge task removes it after `expires_ms`, never earlier.
     pub async fn remember_request(
         &self,
         sp: &str,
         request_id: &str,
         expires_ms: i64,
-        now_ms: i64,
+        _now_ms: i64,
     ) -> Result<bool, StorageError> {
-        seen_request::Entity::delete_many()
-            .filter(seen_request::Column::SpEntityId.eq(sp))
-            .filter(seen_request::Column::RequestId.eq(request_id))
-            .filter(seen_request::Column::ExpiresAt.lt(now_ms))
-            .exec(&self.db)
-            .await?;
         let res = seen_request::ActiveModel {
             sp_entity_id: Set(sp.to_string()),
             request_id: Set(request_id.to_string()),

@@ -209,6 +209,31 @@ impl HasCsrf for SaveForm {
     }
 }
 
+/// The list page after a change: what was saved, or why it was refused.
+async fn after_change(
+    st: &AppState,
+    op: &OperatorSession,
+    lang: &str,
+    result: Result<sp_admin::SavedChange, SpAdminError>,
+) -> Result<HttpResponse, WebError> {
+    match result {
+        Ok(saved) => {
+            st.services.registry.reload();
+            let what = format!("{} v{}", saved.version.entity_id, saved.version.version);
+            list_page(st, op, lang, Some(what), None).await
+        }
+        Err(SpAdminError::Refused(findings)) => {
+            let msg = findings
+                .iter()
+                .map(|f| format!("{}: {}", f.code, f.message))
+                .collect::<Vec<_>>()
+                .join("; ");
+            list_page(st, op, lang, None, Some(msg)).await
+        }
+        Err(e) => Err(admin_err(e)),
+    }
+}
+
 fn why_ok(why: &str) -> Result<&str, WebError> {
     let w = why.trim();
     if w.is_empty() || w.len() > 500 {
@@ -228,7 +253,7 @@ pub async fn save(
     let f = form.0;
     let why = why_ok(&f.why)?;
     let entity = f.entity.filter(|e| !e.trim().is_empty());
-    match sp_admin::save_change(
+    let result = sp_admin::save_change(
         &st.services,
         &target(&entity),
         &f.metadata,
@@ -236,32 +261,8 @@ pub async fn save(
         &op.member().actor(),
         why,
     )
-    .await
-    {
-        Ok(saved) => {
-            st.services.registry.reload();
-            list_page(
-                &st,
-                &op,
-                lang.0,
-                Some(format!(
-                    "{} v{}",
-                    saved.version.entity_id, saved.version.version
-                )),
-                None,
-            )
-            .await
-        }
-        Err(SpAdminError::Refused(findings)) => {
-            let msg = findings
-                .iter()
-                .map(|f| format!("{}: {}", f.code, f.message))
-                .collect::<Vec<_>>()
-                .join("; ");
-            list_page(&st, &op, lang.0, None, Some(msg)).await
-        }
-        Err(e) => Err(admin_err(e)),
-    }
+    .await;
+    after_change(&st, &op, lang.0, result).await
 }
 
 pub async fn history(
@@ -311,39 +312,15 @@ pub async fn restore(
 ) -> Result<HttpResponse, WebError> {
     let f = form.0;
     let why = why_ok(&f.why)?;
-    match sp_admin::restore(
+    let result = sp_admin::restore(
         &st.services,
         &f.entity,
         f.version,
         &op.member().actor(),
         why,
     )
-    .await
-    {
-        Ok(saved) => {
-            st.services.registry.reload();
-            list_page(
-                &st,
-                &op,
-                lang.0,
-                Some(format!(
-                    "{} v{}",
-                    saved.version.entity_id, saved.version.version
-                )),
-                None,
-            )
-            .await
-        }
-        Err(SpAdminError::Refused(findings)) => {
-            let msg = findings
-                .iter()
-                .map(|f| format!("{}: {}", f.code, f.message))
-                .collect::<Vec<_>>()
-                .join("; ");
-            list_page(&st, &op, lang.0, None, Some(msg)).await
-        }
-        Err(e) => Err(admin_err(e)),
-    }
+    .await;
+    after_change(&st, &op, lang.0, result).await
 }
 
 #[derive(Deserialize)]
@@ -367,39 +344,15 @@ pub async fn set_enabled(
 ) -> Result<HttpResponse, WebError> {
     let f = form.0;
     let why = why_ok(&f.why)?;
-    match sp_admin::set_enabled(
+    let result = sp_admin::set_enabled(
         &st.services,
         &f.entity,
         f.enabled,
         &op.member().actor(),
         why,
     )
-    .await
-    {
-        Ok(saved) => {
-            st.services.registry.reload();
-            list_page(
-                &st,
-                &op,
-                lang.0,
-                Some(format!(
-                    "{} v{}",
-                    saved.version.entity_id, saved.version.version
-                )),
-                None,
-            )
-            .await
-        }
-        Err(SpAdminError::Refused(findings)) => {
-            let msg = findings
-                .iter()
-                .map(|f| format!("{}: {}", f.code, f.message))
-                .collect::<Vec<_>>()
-                .join("; ");
-            list_page(&st, &op, lang.0, None, Some(msg)).await
-        }
-        Err(e) => Err(admin_err(e)),
-    }
+    .await;
+    after_change(&st, &op, lang.0, result).await
 }
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
