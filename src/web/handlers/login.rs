@@ -1,67 +1,14 @@
 //! The login pages: method choice, password, SMS code, cancel.
-use super::{clear_tx, html, post_page};
+use super::forms::{render, see_other, CsrfOnly, OtpForm, PasswordForm};
+use super::{clear_tx, post_page};
 use crate::auth::Secret;
 use crate::service::login::{Finished, OtpOutcome, PasswordOutcome};
 use crate::web::cookies;
 use crate::web::error::WebError;
-use crate::web::extract::{ClientAddr, CsrfForm, HasCsrf, Lang, PendingLoginGuard, SessionToken};
+use crate::web::extract::{ClientAddr, CsrfForm, Lang, PendingLoginGuard, SessionToken};
 use crate::web::state::AppState;
-use actix_web::http::header;
 use actix_web::{web, HttpResponse};
-use serde::Deserialize;
 use serde_json::json;
-
-#[derive(Deserialize)]
-pub struct CsrfOnly {
-    csrf_token: String,
-}
-impl HasCsrf for CsrfOnly {
-    fn csrf_token(&self) -> &str {
-        &self.csrf_token
-    }
-}
-
-#[derive(Deserialize)]
-pub struct PasswordForm {
-    csrf_token: String,
-    username: String,
-    password: String,
-}
-impl HasCsrf for PasswordForm {
-    fn csrf_token(&self) -> &str {
-        &self.csrf_token
-    }
-}
-
-#[derive(Deserialize)]
-pub struct OtpForm {
-    csrf_token: String,
-    otp: String,
-}
-impl HasCsrf for OtpForm {
-    fn csrf_token(&self) -> &str {
-        &self.csrf_token
-    }
-}
-
-fn see_other(to: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, to))
-        .finish()
-}
-
-fn render(
-    st: &AppState,
-    page: &str,
-    lang: &str,
-    back: &str,
-    data: serde_json::Value,
-) -> Result<HttpResponse, WebError> {
-    st.views
-        .render(page, lang, back, data)
-        .map(html)
-        .map_err(|e| WebError::Internal(e.to_string()))
-}
 
 /// The login is finished: set the new session cookie, forget the transaction, post to the e-service.
 fn finished(st: &AppState, lang: &str, f: Finished) -> Result<HttpResponse, WebError> {

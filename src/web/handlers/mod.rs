@@ -1,6 +1,7 @@
 pub mod audit;
 pub mod catalog;
 pub mod demo;
+pub mod forms;
 pub mod health;
 pub mod login;
 pub mod operator;

@@ -1,14 +1,13 @@
 //! Staff login (password + SMS code), the staff home page and logout.
-use super::html;
+use super::forms::{render, see_other, CsrfOnly, OtpForm, PasswordForm};
 use crate::auth::Secret;
 use crate::domain::staff::Role;
 use crate::service::staff::{StaffCodeOutcome, StaffPasswordOutcome};
 use crate::web::cookies;
 use crate::web::error::WebError;
-use crate::web::extract::{ClientAddr, HasCsrf, Lang};
+use crate::web::extract::{ClientAddr, Lang};
 use crate::web::extract_staff::{StaffCsrfForm, StaffLoginCsrfForm, StaffLoginGuard, StaffSession};
 use crate::web::state::AppState;
-use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
@@ -28,58 +27,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 #[derive(Deserialize)]
 pub struct NextQuery {
     next: Option<String>,
-}
-
-#[derive(Deserialize)]
-pub struct CsrfOnly {
-    csrf_token: String,
-}
-impl HasCsrf for CsrfOnly {
-    fn csrf_token(&self) -> &str {
-        &self.csrf_token
-    }
-}
-
-#[derive(Deserialize)]
-pub struct PasswordForm {
-    csrf_token: String,
-    username: String,
-    password: String,
-}
-impl HasCsrf for PasswordForm {
-    fn csrf_token(&self) -> &str {
-        &self.csrf_token
-    }
-}
-
-#[derive(Deserialize)]
-pub struct OtpForm {
-    csrf_token: String,
-    otp: String,
-}
-impl HasCsrf for OtpForm {
-    fn csrf_token(&self) -> &str {
-        &self.csrf_token
-    }
-}
-
-fn see_other(to: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, to))
-        .finish()
-}
-
-fn render(
-    st: &AppState,
-    page: &str,
-    lang: &str,
-    back: &str,
-    data: serde_json::Value,
-) -> Result<HttpResponse, WebError> {
-    st.views
-        .render(page, lang, back, data)
-        .map(html)
-        .map_err(|e| WebError::Internal(e.to_string()))
 }
 
 fn add_cookie(

@@ -1,0 +1,60 @@
+//! Form types and small response helpers shared by the citizen and the staff login pages.
+use super::html;
+use crate::web::error::WebError;
+use crate::web::extract::HasCsrf;
+use crate::web::state::AppState;
+use actix_web::http::header;
+use actix_web::HttpResponse;
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+pub struct CsrfOnly {
+    pub csrf_token: String,
+}
+impl HasCsrf for CsrfOnly {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    pub csrf_token: String,
+    pub username: String,
+    pub password: String,
+}
+impl HasCsrf for PasswordForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+#[derive(Deserialize)]
+pub struct OtpForm {
+    pub csrf_token: String,
+    pub otp: String,
+}
+impl HasCsrf for OtpForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+pub fn see_other(to: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, to))
+        .finish()
+}
+
+pub fn render(
+    st: &AppState,
+    page: &str,
+    lang: &str,
+    back: &str,
+    data: serde_json::Value,
+) -> Result<HttpResponse, WebError> {
+    st.views
+        .render(page, lang, back, data)
+        .map(html)
+        .map_err(|e| WebError::Internal(e.to_string()))
+}
