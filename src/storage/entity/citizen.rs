@@ -13,6 +13,10 @@ pub struct Model {
     pub phone: Option<String>,
     pub locked: bool,
     pub created_at: i64,
+    pub smspass_request_id: Option<String>,
+    pub smspass_path: Option<String>,
+    pub smspass_changed_at: Option<i64>,
+    pub smspass_reason: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

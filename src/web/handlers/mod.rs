@@ -4,6 +4,7 @@ pub mod demo;
 pub mod forms;
 pub mod health;
 pub mod login;
+pub mod office;
 pub mod operator;
 pub mod sso;
 pub mod staff;
@@ -38,6 +39,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/services", web::get().to(catalog::services));
     staff::routes(cfg);
     operator::routes(cfg);
+    office::routes(cfg);
 }
 
 fn html(body: String) -> HttpResponse {
