@@ -383,8 +383,8 @@ mod tests {
                 }
             }
         }
-        assert_eq!(legal, 15);
-        assert_eq!(refused, 7 * 10 - 15);
+        assert_eq!(legal, 16);
+        assert_eq!(refused, 7 * 10 - 16);
     }
 
     #[test]
