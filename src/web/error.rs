@@ -36,6 +36,10 @@ pub enum WebError {
     Forbidden(String),
     #[error("not found: {0}")]
     NotFound(String),
+    /// Not logged in to the user pages (or not at the level the page needs): redirect to the citizen
+    /// login, then back to this local path.
+    #[error("citizen login required")]
+    CitizenLogin { next: String, smspass: bool },
 }
 
 impl From<crate::service::activation::ActivationError> for WebError {
@@ -101,6 +105,7 @@ impl WebError {
             WebError::StaffLogin(_) => "staff.login_required",
             WebError::Forbidden(_) => "error.forbidden",
             WebError::NotFound(_) => "error.not_found",
+            WebError::CitizenLogin { .. } => "account.login_required",
         }
     }
 }
@@ -116,6 +121,7 @@ impl ResponseError for WebError {
             WebError::StaffLogin(_) => StatusCode::SEE_OTHER,
             WebError::Forbidden(_) => StatusCode::FORBIDDEN,
             WebError::NotFound(_) => StatusCode::NOT_FOUND,
+            WebError::CitizenLogin { .. } => StatusCode::SEE_OTHER,
         }
     }
 
@@ -124,6 +130,16 @@ impl ResponseError for WebError {
             let q = serde_urlencoded::to_string([("next", next.as_str())]).unwrap_or_default();
             return HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, format!("/staff/login?{q}")))
+                .finish();
+        }
+        if let WebError::CitizenLogin { next, smspass } = self {
+            let mut q = vec![("next", next.as_str())];
+            if *smspass {
+                q.push(("level", "smspass"));
+            }
+            let q = serde_urlencoded::to_string(q).unwrap_or_default();
+            return HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, format!("/account/login?{q}")))
                 .finish();
         }
         let reference = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();

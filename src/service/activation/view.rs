@@ -118,6 +118,6 @@ impl Services {
     }
 }
 
-fn address_lines(_c: &Citizen) -> Vec<String> {
-    Vec::new()
+fn address_lines(c: &Citizen) -> Vec<String> {
+    c.address.as_ref().map(|a| a.lines()).unwrap_or_default()
 }

@@ -4,6 +4,7 @@ use super::super::Services;
 use crate::audit::{AuditEvent, AuditKind};
 use crate::auth::Secret;
 use crate::domain::citizen::Citizen;
+use crate::notify::mail::Mail;
 use crate::storage::ActivationRequestRecord;
 
 fn date(ms: i64) -> String {
@@ -65,10 +66,15 @@ impl Services {
             expires,
             &format!("{}/account/activation", self.cfg.base_url),
         );
-        // MAILER-PENDING: replaced by Services.mailer once it exists.
-        if email.is_empty() || subject.is_empty() || text.is_empty() {
-            return Err(ActivationError::Internal("mail".into()));
-        }
+        let mail = Mail {
+            to: email.to_string(),
+            subject,
+            text,
+        };
+        self.mailer
+            .send(&mail)
+            .await
+            .map_err(|e| ActivationError::Internal(format!("mail: {e}")))?;
         let ev = AuditEvent::new(AuditKind::ActivationCodeMailed)
             .actor(actor)
             .citizen(&c.id.0)

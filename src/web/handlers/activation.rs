@@ -241,7 +241,7 @@ pub async fn phone_page(
     s: SmsPassSession,
     lang: Lang,
 ) -> Result<HttpResponse, WebError> {
-    phone_view(&st, &s, lang.0, None, false).await
+    phone_view(&st, &s.0, lang.0, None, false).await
 }
 
 pub async fn phone_submit(
@@ -253,10 +253,10 @@ pub async fn phone_submit(
 ) -> Result<HttpResponse, WebError> {
     let o = st
         .services
-        .start_phone_change(&s.citizen, &f.0.phone, lang.0, addr.0)
+        .start_phone_change(&s.0.citizen, &f.0.phone, lang.0, addr.0)
         .await?;
     let ok = matches!(o, CodeOutcome::SmsSent { .. });
-    phone_view(&st, &s, lang.0, Some(code_msg(&o)), ok).await
+    phone_view(&st, &s.0, lang.0, Some(code_msg(&o)), ok).await
 }
 
 pub async fn phone_confirm(
@@ -268,13 +268,13 @@ pub async fn phone_confirm(
 ) -> Result<HttpResponse, WebError> {
     let o = st
         .services
-        .confirm_phone_change(&s.citizen, &f.0.otp, addr.0)
+        .confirm_phone_change(&s.0.citizen, &f.0.otp, addr.0)
         .await?;
     let (key, extra) = match o {
         PhoneOutcome::Done => ("phone.changed", String::new()),
         ref other => phone_msg(other),
     };
-    phone_view(&st, &s, lang.0, Some((key, extra)), o == PhoneOutcome::Done).await
+    phone_view(&st, &s.0, lang.0, Some((key, extra)), o == PhoneOutcome::Done).await
 }
 
 pub async fn phone_resend(
@@ -286,7 +286,7 @@ pub async fn phone_resend(
 ) -> Result<HttpResponse, WebError> {
     let o = st
         .services
-        .resend_phone_verification(&s.citizen, true, lang.0, addr.0)
+        .resend_phone_verification(&s.0.citizen, true, lang.0, addr.0)
         .await?;
-    phone_view(&st, &s, lang.0, Some(phone_msg(&o)), o == PhoneOutcome::Resent).await
+    phone_view(&st, &s.0, lang.0, Some(phone_msg(&o)), o == PhoneOutcome::Resent).await
 }
