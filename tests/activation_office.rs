@@ -137,11 +137,15 @@ async fn wrong_expired_and_exhausted_codes_are_refused() {
         assert!(p.body.contains("id=\"start-form\""), "{}", p.body);
 
         // Expired code: refused after the TTL (30 days by default).
-        let (b, _, code) = approved(&app, "cvetka").await;
+        let (_, _, code) = approved(&app, "cvetka").await;
         app.clock.advance(chrono::Duration::days(31));
+        let b = app.browser();
+        account_login_default(&app, &b, "cvetka", None).await;
         let r = submit_code(&b, &code, PHONE).await;
         assert!(!r.body.contains("id=\"confirm-form\""), "{}", r.body);
         assert!(app.sms().iter().all(|(to, _)| to != PHONE));
+        let p = b.get("/account/activation").await;
+        assert!(p.body.contains("id=\"start-form\""), "{}", p.body);
         app.stop().await;
     }
 }

@@ -70,7 +70,7 @@ impl Services {
     }
 
     /// Whether the code of a CodeIssued state can no longer be used (expired, used up, or missing).
-    async fn code_is_dead(&self, request_id: &str) -> Result<bool, ActivationError> {
+    pub(super) async fn code_is_dead(&self, request_id: &str) -> Result<bool, ActivationError> {
         Ok(match self.store.activation_code_for(request_id).await? {
             None => true,
             Some(c) => {

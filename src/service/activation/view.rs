@@ -63,6 +63,10 @@ impl Services {
         let (_, reason) = self.store.smspass_note(&c.id.0).await?;
         let awaiting_sms = code == "code_issued" && self.pending_phone(&c, false).await?.is_some();
         let path = s.request().map(|r| r.path);
+        let code_dead = match s.request() {
+            Some(r) if code == "code_issued" => self.code_is_dead(&r.id).await?,
+            _ => false,
+        };
         Ok(SmsPassView {
             state: code,
             state_key: format!("smspass.state.{code}"),
@@ -70,6 +74,7 @@ impl Services {
                 ("requested", Some(ActivationPath::B)) | ("identity_verified", Some(ActivationPath::B)) => {
                     "smspass.next.letter".into()
                 }
+                _ if code_dead => "smspass.next.code_dead".into(),
                 _ => format!("smspass.next.{code}"),
             },
             reference,
@@ -81,10 +86,10 @@ impl Services {
             } else {
                 None
             },
-            can_start: matches!(code, "not_requested" | "revoked"),
+            can_start: matches!(code, "not_requested" | "revoked") || code_dead,
             can_print_form: path == Some(ActivationPath::A)
                 && matches!(code, "requested" | "identity_verified"),
-            can_enter_code: code == "code_issued",
+            can_enter_code: code == "code_issued" && !code_dead,
             awaiting_sms,
             can_suspend: code == "active",
             can_resume: code == "suspended",
