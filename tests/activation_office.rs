@@ -23,13 +23,21 @@ async fn path_a_end_to_end_then_sso_login_with_smspass() {
         let r = account_login_default(&app, &b, "ana", None).await;
         assert_eq!(r.location.as_deref(), Some("/account"), "{}", r.body);
         let home = b.get("/account").await;
-        assert!(home.body.contains("data-state=\"not_requested\""), "{}", home.body);
+        assert!(
+            home.body.contains("data-state=\"not_requested\""),
+            "{}",
+            home.body
+        );
 
         // Before activation an smsPASS login is refused (no SMS is sent).
         let reference = start_activation(&b).await;
         assert!(reference.starts_with("A-"));
         let home = b.get("/account").await;
-        assert!(home.body.contains("data-state=\"requested\""), "{}", home.body);
+        assert!(
+            home.body.contains("data-state=\"requested\""),
+            "{}",
+            home.body
+        );
         assert!(home.body.contains(&reference));
         let form = b.get("/account/activation/form").await;
         assert_eq!(form.status, 200);
@@ -202,9 +210,7 @@ async fn office_is_for_officers_only() {
         .post(&format!("/office/requests/{reference}/signed"), &[])
         .await;
     assert_eq!(r.status, 403);
-    let r = ob
-        .get(&format!("/office/requests/{reference}"))
-        .await;
+    let r = ob.get(&format!("/office/requests/{reference}")).await;
     assert!(!r.body.contains("office.msg"));
     assert!(kinds(&app)
         .await

@@ -243,9 +243,8 @@ impl SmsPassState {
     /// The registered phone (active or suspended).
     pub fn phone(&self) -> Option<&PhoneNumber> {
         match self {
-            SmsPassState::Active(Active { phone }) | SmsPassState::Suspended(Suspended { phone }) => {
-                Some(phone)
-            }
+            SmsPassState::Active(Active { phone })
+            | SmsPassState::Suspended(Suspended { phone }) => Some(phone),
             _ => None,
         }
     }
@@ -356,9 +355,10 @@ mod tests {
             ("code_issued", "lapse") => "not_requested",
             ("active", "suspend") => "suspended",
             ("active", "change_phone") | ("suspended", "resume") => "active",
-            ("requested" | "identity_verified" | "code_issued" | "active" | "suspended", "revoke") => {
-                "revoked"
-            }
+            (
+                "requested" | "identity_verified" | "code_issued" | "active" | "suspended",
+                "revoke",
+            ) => "revoked",
             _ => return None,
         })
     }

@@ -7,7 +7,7 @@ use super::{audit, is_unique_violation, StorageError, Store};
 use crate::audit::AuditEvent;
 use crate::domain::ids::PhoneNumber;
 use crate::domain::smspass::{
-    Active, ActivationPath, CodeIssued, IdentityVerified, NotRequested, RequestRef, Requested,
+    ActivationPath, Active, CodeIssued, IdentityVerified, NotRequested, RequestRef, Requested,
     Revoked, SmsPassState, Suspended,
 };
 use sea_orm::sea_query::{Expr, Func};
@@ -107,7 +107,10 @@ pub(super) fn state_of(m: &citizen::Model) -> Result<SmsPassState, StorageError>
             .ok_or_else(|| corrupt("phone"))
     };
     let request = || -> Result<RequestRef, StorageError> {
-        let id = m.smspass_request_id.clone().ok_or_else(|| corrupt("request"))?;
+        let id = m
+            .smspass_request_id
+            .clone()
+            .ok_or_else(|| corrupt("request"))?;
         let path = m
             .smspass_path
             .as_deref()

@@ -76,7 +76,8 @@ pub fn mailed_code(app: &TestApp, to: &str) -> String {
 
 /// The reference shown on the citizen's activation page.
 pub fn reference_on(page: &Page) -> String {
-    let re = regex::Regex::new(r#"id="smspass-reference">([AB]-[0-9A-Z]{4}-[0-9A-Z]{4})<"#).unwrap();
+    let re =
+        regex::Regex::new(r#"id="smspass-reference">([AB]-[0-9A-Z]{4}-[0-9A-Z]{4})<"#).unwrap();
     re.captures(&page.body)
         .unwrap_or_else(|| panic!("no reference on: {}", page.body))[1]
         .to_string()

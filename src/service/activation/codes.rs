@@ -97,7 +97,15 @@ mod tests {
         assert_eq!(parse_reference(&r.to_lowercase()), Some(r.clone()));
         assert_eq!(parse_reference("A-7K3M9Q2P"), Some("A-7K3M-9Q2P".into()));
         assert_eq!(parse_reference("A-7K3M-9Q2O"), Some("A-7K3M-9Q20".into()));
-        for bad in ["", "A", "C-7K3M-9Q2P", "A-7K3M-9Q2", "A-7K3M-9Q2PX", "A-7K3M-9Q2U", "Novak"] {
+        for bad in [
+            "",
+            "A",
+            "C-7K3M-9Q2P",
+            "A-7K3M-9Q2",
+            "A-7K3M-9Q2PX",
+            "A-7K3M-9Q2U",
+            "Novak",
+        ] {
             assert_eq!(parse_reference(bad), None, "{bad}");
         }
     }

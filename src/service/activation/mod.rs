@@ -74,9 +74,7 @@ impl Services {
         Ok(match self.store.activation_code_for(request_id).await? {
             None => true,
             Some(c) => {
-                c.used_at.is_some()
-                    || c.expires_at <= self.now_ms()
-                    || c.attempts >= c.max_attempts
+                c.used_at.is_some() || c.expires_at <= self.now_ms() || c.attempts >= c.max_attempts
             }
         })
     }

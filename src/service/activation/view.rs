@@ -71,9 +71,8 @@ impl Services {
             state: code,
             state_key: format!("smspass.state.{code}"),
             next_key: match (code, path) {
-                ("requested", Some(ActivationPath::B)) | ("identity_verified", Some(ActivationPath::B)) => {
-                    "smspass.next.letter".into()
-                }
+                ("requested", Some(ActivationPath::B))
+                | ("identity_verified", Some(ActivationPath::B)) => "smspass.next.letter".into(),
                 _ if code_dead => "smspass.next.code_dead".into(),
                 _ => format!("smspass.next.{code}"),
             },

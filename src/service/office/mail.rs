@@ -92,10 +92,22 @@ mod tests {
     #[test]
     fn mail_carries_code_reference_and_link_in_both_languages() {
         for lang in ["sl", "en"] {
-            let (subject, text) =
-                activation_mail(lang, "Janez Novak", "A-7K3M-9Q2P", "K7M3-9Q2P-X4TZ", 0, "https://x/account/activation");
+            let (subject, text) = activation_mail(
+                lang,
+                "Janez Novak",
+                "A-7K3M-9Q2P",
+                "K7M3-9Q2P-X4TZ",
+                0,
+                "https://x/account/activation",
+            );
             assert!(subject.contains("smsPASS"));
-            for part in ["Janez Novak", "A-7K3M-9Q2P", "K7M3-9Q2P-X4TZ", "https://x/account/activation", "01. 01. 1970"] {
+            for part in [
+                "Janez Novak",
+                "A-7K3M-9Q2P",
+                "K7M3-9Q2P-X4TZ",
+                "https://x/account/activation",
+                "01. 01. 1970",
+            ] {
                 assert!(text.contains(part), "{lang}: {part}");
             }
         }

@@ -187,7 +187,9 @@ impl Services {
         }
         let number = input.document_number.trim().to_uppercase();
         if !(3..=32).contains(&number.len())
-            || !number.chars().all(|ch| ch.is_ascii_alphanumeric() || ch == '-')
+            || !number
+                .chars()
+                .all(|ch| ch.is_ascii_alphanumeric() || ch == '-')
         {
             return Err(ActivationError::Invalid("document number".into()));
         }

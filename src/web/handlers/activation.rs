@@ -53,7 +53,9 @@ impl HasCsrf for PhoneForm {
 fn code_msg(o: &CodeOutcome) -> (&'static str, String) {
     match o {
         CodeOutcome::SmsSent { .. } => ("activation.sms_sent", String::new()),
-        CodeOutcome::Wrong { attempts_left } => ("activation.code_wrong", attempts_left.to_string()),
+        CodeOutcome::Wrong { attempts_left } => {
+            ("activation.code_wrong", attempts_left.to_string())
+        }
         CodeOutcome::TooManyAttempts => ("activation.code_void", String::new()),
         CodeOutcome::Expired => ("activation.code_expired", String::new()),
         CodeOutcome::Used => ("activation.code_used", String::new()),
@@ -180,7 +182,14 @@ pub async fn resend(
         .services
         .resend_phone_verification(&s.citizen, false, lang.0, addr.0)
         .await?;
-    activation_view(&st, &s, lang.0, Some(phone_msg(&o)), o == PhoneOutcome::Resent).await
+    activation_view(
+        &st,
+        &s,
+        lang.0,
+        Some(phone_msg(&o)),
+        o == PhoneOutcome::Resent,
+    )
+    .await
 }
 
 pub async fn suspend(
@@ -274,7 +283,14 @@ pub async fn phone_confirm(
         PhoneOutcome::Done => ("phone.changed", String::new()),
         ref other => phone_msg(other),
     };
-    phone_view(&st, &s.0, lang.0, Some((key, extra)), o == PhoneOutcome::Done).await
+    phone_view(
+        &st,
+        &s.0,
+        lang.0,
+        Some((key, extra)),
+        o == PhoneOutcome::Done,
+    )
+    .await
 }
 
 pub async fn phone_resend(
@@ -288,5 +304,12 @@ pub async fn phone_resend(
         .services
         .resend_phone_verification(&s.0.citizen, true, lang.0, addr.0)
         .await?;
-    phone_view(&st, &s.0, lang.0, Some(phone_msg(&o)), o == PhoneOutcome::Resent).await
+    phone_view(
+        &st,
+        &s.0,
+        lang.0,
+        Some(phone_msg(&o)),
+        o == PhoneOutcome::Resent,
+    )
+    .await
 }
