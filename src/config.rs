@@ -6,7 +6,9 @@ use figment::Figment;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
+mod activation;
 mod remote;
+pub use activation::ActivationConfig;
 pub use remote::RemoteMetadata;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -38,6 +40,7 @@ pub struct Config {
     pub lockout: LockoutConfig,
     pub sms: SmsConfig,
     pub mail: MailConfig,
+    pub activation: ActivationConfig,
     /// Signed metadata aggregates loaded from a URL (`[[remote_metadata]]`).
     pub remote_metadata: Vec<RemoteMetadata>,
 }
@@ -207,6 +210,7 @@ impl Default for Config {
             lockout: LockoutConfig::default(),
             sms: SmsConfig::default(),
             mail: MailConfig::default(),
+            activation: ActivationConfig::default(),
             remote_metadata: Vec::new(),
         }
     }
@@ -398,6 +402,7 @@ impl Config {
         if self.mail.provider != "outbox" {
             return Err(invalid("mail.provider", "supported providers: outbox"));
         }
+        activation::validate(&self.activation)?;
         remote::validate(&self.remote_metadata, self.dev_mode)?;
         Ok(())
     }

@@ -1,10 +1,12 @@
 pub mod account_session;
+pub mod activation;
 pub mod audit;
 pub mod catalog;
 pub mod demo;
 pub mod forms;
 pub mod health;
 pub mod login;
+pub mod office;
 pub mod operator;
 pub mod sso;
 pub mod staff;
@@ -40,6 +42,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     account_session::routes(cfg);
     staff::routes(cfg);
     operator::routes(cfg);
+    office::routes(cfg);
+    activation::routes(cfg);
 }
 
 fn html(body: String) -> HttpResponse {
