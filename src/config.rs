@@ -6,7 +6,9 @@ use figment::Figment;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
+mod account;
 mod remote;
+pub use account::{AccountConfig, SecretValue};
 pub use remote::RemoteMetadata;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -38,6 +40,7 @@ pub struct Config {
     pub lockout: LockoutConfig,
     pub sms: SmsConfig,
     pub mail: MailConfig,
+    pub account: AccountConfig,
     /// Signed metadata aggregates loaded from a URL (`[[remote_metadata]]`).
     pub remote_metadata: Vec<RemoteMetadata>,
 }
@@ -169,10 +172,16 @@ impl Default for SmsConfig {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct MailConfig {
-    /// `outbox` (a folder of .eml files).
+    /// `outbox` (a folder of .eml files) or `smtp`.
     pub provider: String,
     pub outbox_dir: PathBuf,
     pub from: String,
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    /// `starttls`, `tls` (implicit TLS, e.g. port 465) or `none` (dev or loopback only).
+    pub smtp_tls: String,
+    pub smtp_username: String,
+    pub smtp_password: SecretValue,
 }
 
 impl Default for MailConfig {
@@ -181,6 +190,11 @@ impl Default for MailConfig {
             provider: "outbox".into(),
             outbox_dir: PathBuf::from("var/mail-outbox"),
             from: "pass-idp <noreply@localhost>".into(),
+            smtp_host: String::new(),
+            smtp_port: 587,
+            smtp_tls: "starttls".into(),
+            smtp_username: String::new(),
+            smtp_password: SecretValue::default(),
         }
     }
 }
@@ -207,6 +221,7 @@ impl Default for Config {
             lockout: LockoutConfig::default(),
             sms: SmsConfig::default(),
             mail: MailConfig::default(),
+            account: AccountConfig::default(),
             remote_metadata: Vec::new(),
         }
     }
@@ -395,9 +410,8 @@ impl Config {
         {
             return Err(invalid("sms.default_country_code", "digits only, e.g. 386"));
         }
-        if self.mail.provider != "outbox" {
-            return Err(invalid("mail.provider", "supported providers: outbox"));
-        }
+        account::validate_mail(&self.mail, self.dev_mode)?;
+        account::validate(&self.account)?;
         remote::validate(&self.remote_metadata, self.dev_mode)?;
         Ok(())
     }

@@ -1,6 +1,7 @@
 pub mod audit_event;
 pub mod citizen;
 pub mod credential;
+pub mod email_token;
 pub mod login_transaction;
 pub mod otp_challenge;
 pub mod seen_request;
