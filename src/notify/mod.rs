@@ -1,2 +1,3 @@
 //! Outbound channels to citizens.
+pub mod mail;
 pub mod sms;

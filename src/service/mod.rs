@@ -2,6 +2,7 @@
 //! of these per request.
 pub mod account;
 pub mod catalog;
+pub mod citizen_session;
 pub mod citizens;
 pub mod demo;
 pub mod login;
@@ -93,6 +94,7 @@ pub struct Services {
     pub nameid_secret: Arc<Vec<u8>>,
     pub hasher: PasswordHasher,
     pub sms: Arc<dyn SmsSender>,
+    pub mailer: Arc<dyn crate::notify::mail::Mailer>,
     pub registry: SharedRegistry,
     pub signing_key: Arc<SigningKey>,
     pub metrics: Metrics,
