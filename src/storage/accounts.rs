@@ -3,7 +3,7 @@
 use super::entity::{citizen, credential, email_token as tok, sso_session as sess, throttle};
 use super::{audit, StorageError, Store};
 use crate::audit::AuditEvent;
-use sea_orm::sea_query::{Alias, Expr, Func};
+use sea_orm::sea_query::{Expr, Func};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
     Set, TransactionTrait,
@@ -105,7 +105,7 @@ async fn mark_email_verified(
     now_ms: i64,
 ) -> Result<(), StorageError> {
     citizen::Entity::update_many()
-        .col_expr(Alias::new("email_verified_at"), Expr::value(now_ms))
+        .col_expr(citizen::Column::EmailVerifiedAt, Expr::value(now_ms))
         .filter(citizen::Column::Id.eq(citizen_id))
         .exec(t)
         .await?;
