@@ -62,10 +62,16 @@ pub(super) fn validate(a: &AccountConfig) -> Result<(), ConfigError> {
         return Err(invalid("account.password_min_score", "must be 0-4"));
     }
     if !(60..=7 * 86_400).contains(&a.verify_ttl_secs) {
-        return Err(invalid("account.verify_ttl_secs", "must be 60-604800 seconds"));
+        return Err(invalid(
+            "account.verify_ttl_secs",
+            "must be 60-604800 seconds",
+        ));
     }
     if !(60..=86_400).contains(&a.reset_ttl_secs) {
-        return Err(invalid("account.reset_ttl_secs", "must be 60-86400 seconds"));
+        return Err(invalid(
+            "account.reset_ttl_secs",
+            "must be 60-86400 seconds",
+        ));
     }
     Ok(())
 }
@@ -95,12 +101,7 @@ pub(super) fn validate_mail(m: &MailConfig, dev_mode: bool) -> Result<(), Config
                         "none is allowed only in dev mode or to a loopback server",
                     ))
                 }
-                _ => {
-                    return Err(invalid(
-                        "mail.smtp_tls",
-                        "must be starttls, tls or none",
-                    ))
-                }
+                _ => return Err(invalid("mail.smtp_tls", "must be starttls, tls or none")),
             }
             if m.smtp_username.is_empty() != m.smtp_password.is_empty() {
                 return Err(invalid(
@@ -116,7 +117,10 @@ pub(super) fn validate_mail(m: &MailConfig, dev_mode: bool) -> Result<(), Config
             }
             Ok(())
         }
-        _ => Err(invalid("mail.provider", "supported providers: outbox, smtp")),
+        _ => Err(invalid(
+            "mail.provider",
+            "supported providers: outbox, smtp",
+        )),
     }
 }
 
@@ -145,7 +149,10 @@ mod tests {
     }
 
     fn err_of(c: &Config) -> String {
-        c.validate().err().map(|e| e.to_string()).unwrap_or_default()
+        c.validate()
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default()
     }
 
     #[test]

@@ -36,7 +36,9 @@ pub struct NewEmailToken<'a> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TokenState {
     /// Unused and not expired; for this citizen.
-    Valid { citizen_id: String },
+    Valid {
+        citizen_id: String,
+    },
     Used,
     Expired,
     Unknown,

@@ -92,10 +92,7 @@ impl SmtpSink {
                         })
                         .unwrap_or_default(),
                     subject: v["subject"].as_str().unwrap_or_default().to_string(),
-                    body: v["body"]
-                        .as_str()
-                        .unwrap_or_default()
-                        .replace("\r\n", "\n"),
+                    body: v["body"].as_str().unwrap_or_default().replace("\r\n", "\n"),
                     raw: v["raw"].as_str().unwrap_or_default().to_string(),
                 }
             })

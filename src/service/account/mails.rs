@@ -61,7 +61,13 @@ mod tests {
 
     #[test]
     fn texts_in_both_languages_carry_the_link() {
-        let m = verify_mail("sl", "a@b.si", "Žiga", "https://x/account/verify?token=t", 86_400);
+        let m = verify_mail(
+            "sl",
+            "a@b.si",
+            "Žiga",
+            "https://x/account/verify?token=t",
+            86_400,
+        );
         assert!(m.text.contains("https://x/account/verify?token=t"));
         assert!(m.text.contains("24 ur"));
         assert_eq!(m.subject, "Potrdite svoj e-naslov");

@@ -55,3 +55,24 @@ impl From<&TokenState> for LinkOutcome {
         }
     }
 }
+
+impl crate::service::Services {
+    /// A fresh value for the anonymous forms' double-submit cookie.
+    pub fn new_public_csrf_cookie(&self) -> String {
+        self.rng.token()
+    }
+
+    /// The CSRF token for anonymous forms, bound to the double-submit cookie value.
+    pub fn public_csrf_token(&self, cookie: &str) -> Result<String, AccountError> {
+        Ok(self.keyed.mac_b64("public-csrf", &[cookie.as_bytes()])?)
+    }
+
+    /// Constant-time check of a presented token against the cookie.
+    pub fn public_csrf_ok(&self, cookie: &str, presented: &str) -> bool {
+        links::well_formed(cookie)
+            && match self.public_csrf_token(cookie) {
+                Ok(expected) => crate::auth::tokens::ct_eq(&expected, presented),
+                Err(_) => false,
+            }
+    }
+}

@@ -32,6 +32,7 @@ fn details(c: &Citizen) -> Vec<String> {
     v.extend(c.email.clone());
     if let Some(a) = &c.address {
         v.push(a.street.clone());
+        v.push(a.postcode.clone());
         v.push(a.city.clone());
     }
     v

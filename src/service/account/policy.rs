@@ -66,12 +66,27 @@ pub fn check(
         );
         owned.push(s);
     }
+    if built_from(password, &owned) {
+        return Err(PolicyRefusal::TooWeak);
+    }
     let inputs: Vec<&str> = owned.iter().map(String::as_str).collect();
     let score: u8 = zxcvbn::zxcvbn(&scored, &inputs).score().into();
     if score < cfg.password_min_score {
         return Err(PolicyRefusal::TooWeak);
     }
     Ok(())
+}
+
+/// True when, without the citizen's own details, digits and punctuation, fewer than four letters
+/// remain (e.g. "Mojca-Kranjc-1000"): zxcvbn alone still scores such joins as fairly strong.
+fn built_from(password: &str, details: &[String]) -> bool {
+    let mut rest = password.to_lowercase();
+    let mut words: Vec<&String> = details.iter().filter(|w| w.chars().count() >= 3).collect();
+    words.sort_by_key(|w| std::cmp::Reverse(w.len()));
+    for w in words {
+        rest = rest.replace(w.as_str(), "");
+    }
+    rest.chars().filter(|c| c.is_alphabetic()).count() < 4
 }
 
 #[cfg(test)]
@@ -132,6 +147,14 @@ mod tests {
             check(&c, pw, pw, "zgornjihrastovec", &[]),
             Err(PolicyRefusal::TooWeak)
         );
+        // Name, surname and postcode joined: refused though zxcvbn alone would pass it.
+        let pw = "Mojca-Kranjc-1000";
+        assert_eq!(
+            check(&c, pw, pw, "mk", &["Mojca", "Kranjc", "1000"]),
+            Err(PolicyRefusal::TooWeak)
+        );
+        let pw = "Mojca-ima-rada-kozolce-77";
+        assert_eq!(check(&c, pw, pw, "mk", &["Mojca", "Kranjc"]), Ok(()));
     }
 
     #[test]
@@ -141,6 +164,9 @@ mod tests {
             ..cfg()
         };
         let pw = "Kozolec-v-megli-7-jabolk";
-        assert_eq!(check(&c, pw, pw, "janez", &[]), Err(PolicyRefusal::TooShort));
+        assert_eq!(
+            check(&c, pw, pw, "janez", &[]),
+            Err(PolicyRefusal::TooShort)
+        );
     }
 }

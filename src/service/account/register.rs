@@ -96,6 +96,7 @@ impl Services {
             i.family_name.as_str(),
             i.email.as_str(),
             i.street.as_str(),
+            i.postcode.as_str(),
             i.city.as_str(),
         ];
         if let Err(r) = policy::check(
@@ -156,9 +157,7 @@ impl Services {
             }
             Err(e) => return Err(e.into()),
         };
-        let mail_sent = self
-            .send_verification(&citizen, lang, client_addr)
-            .await?;
+        let mail_sent = self.send_verification(&citizen, lang, client_addr).await?;
         Ok(RegisterOutcome::Created { citizen, mail_sent })
     }
 
