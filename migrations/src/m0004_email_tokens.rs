@@ -52,8 +52,16 @@ impl MigrationTrait for Migration {
                         .not_null()
                         .unique_key(),
                 )
-                .col(ColumnDef::new(EmailTokens::CreatedAt).big_integer().not_null())
-                .col(ColumnDef::new(EmailTokens::ExpiresAt).big_integer().not_null())
+                .col(
+                    ColumnDef::new(EmailTokens::CreatedAt)
+                        .big_integer()
+                        .not_null(),
+                )
+                .col(
+                    ColumnDef::new(EmailTokens::ExpiresAt)
+                        .big_integer()
+                        .not_null(),
+                )
                 .col(ColumnDef::new(EmailTokens::UsedAt).big_integer().null())
                 .foreign_key(
                     ForeignKey::create()
@@ -77,7 +85,12 @@ impl MigrationTrait for Migration {
     }
 
     async fn down(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        m.drop_table(Table::drop().table(EmailTokens::Table).if_exists().to_owned())
-            .await
+        m.drop_table(
+            Table::drop()
+                .table(EmailTokens::Table)
+                .if_exists()
+                .to_owned(),
+        )
+        .await
     }
 }

@@ -22,7 +22,7 @@ pub struct RegisterInput {
 
 pub enum RegisterOutcome {
     /// The account exists; a verification link went to `email` (if the mail could be sent).
-    Created { citizen: Citizen, mail_sent: bool },
+    Created { email: String, mail_sent: bool },
     /// Nothing was stored; the message keys say what to correct.
     Refused(Vec<&'static str>),
 }
@@ -158,7 +158,10 @@ impl Services {
             Err(e) => return Err(e.into()),
         };
         let mail_sent = self.send_verification(&citizen, lang, client_addr).await?;
-        Ok(RegisterOutcome::Created { citizen, mail_sent })
+        Ok(RegisterOutcome::Created {
+            email: citizen.email.unwrap_or_default(),
+            mail_sent,
+        })
     }
 
     /// Mails a new verification link (earlier ones stop working). False when there is nothing to

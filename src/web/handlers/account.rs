@@ -161,7 +161,7 @@ pub async fn register_submit(
         city: f.city,
     };
     match st.services.register(input, lang.0, addr.0).await? {
-        RegisterOutcome::Created { citizen, mail_sent } => {
+        RegisterOutcome::Created { email, mail_sent } => {
             let message = if mail_sent {
                 "account.registered.mail_sent"
             } else {
@@ -174,7 +174,7 @@ pub async fn register_submit(
                 true,
                 "account.registered.heading",
                 message,
-                json!({ "email": citizen.email, "login": true }),
+                json!({ "email": email, "login": true }),
             )
         }
         RegisterOutcome::Refused(keys) => register_view(&st, &csrf, lang.0, values, &keys),
