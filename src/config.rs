@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 mod account;
 mod remote;
 pub use account::{AccountConfig, SecretValue};
+mod activation;
+pub use activation::ActivationConfig;
 pub use remote::RemoteMetadata;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -41,6 +43,7 @@ pub struct Config {
     pub sms: SmsConfig,
     pub mail: MailConfig,
     pub account: AccountConfig,
+    pub activation: ActivationConfig,
     /// Signed metadata aggregates loaded from a URL (`[[remote_metadata]]`).
     pub remote_metadata: Vec<RemoteMetadata>,
 }
@@ -222,6 +225,7 @@ impl Default for Config {
             sms: SmsConfig::default(),
             mail: MailConfig::default(),
             account: AccountConfig::default(),
+            activation: ActivationConfig::default(),
             remote_metadata: Vec::new(),
         }
     }
@@ -412,6 +416,7 @@ impl Config {
         }
         account::validate_mail(&self.mail, self.dev_mode)?;
         account::validate(&self.account)?;
+        activation::validate(&self.activation)?;
         remote::validate(&self.remote_metadata, self.dev_mode)?;
         Ok(())
     }

@@ -6,6 +6,7 @@ mod m0001_core;
 mod m0002_staff;
 mod m0003_citizen_profile;
 mod m0004_email_tokens;
+mod m0005_activation;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0002_staff::Migration),
             Box::new(m0003_citizen_profile::Migration),
             Box::new(m0004_email_tokens::Migration),
+            Box::new(m0005_activation::Migration),
         ]
     }
 }

@@ -1,11 +1,13 @@
 //! Use cases. They orchestrate `auth`, `saml`, `notify` and `storage`; the web layer calls exactly one
 //! of these per request.
 pub mod account;
+pub mod activation;
 pub mod catalog;
 pub mod citizen_session;
 pub mod citizens;
 pub mod demo;
 pub mod login;
+pub mod office;
 pub mod remote_metadata;
 mod respond;
 pub mod sp_admin;

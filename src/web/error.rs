@@ -34,10 +34,24 @@ pub enum WebError {
     /// Logged in as staff, but without the role this page needs.
     #[error("forbidden: {0}")]
     Forbidden(String),
+    #[error("not found: {0}")]
+    NotFound(String),
     /// Not logged in to the user pages (or not at the level the page needs): redirect to the citizen
     /// login, then back to this local path.
     #[error("citizen login required")]
     CitizenLogin { next: String, smspass: bool },
+}
+
+impl From<crate::service::activation::ActivationError> for WebError {
+    fn from(e: crate::service::activation::ActivationError) -> Self {
+        use crate::service::activation::ActivationError;
+        match e {
+            ActivationError::Illegal(t) => WebError::BadRequest(t.to_string()),
+            ActivationError::Invalid(s) | ActivationError::Conflict(s) => WebError::BadRequest(s),
+            ActivationError::NotFound(s) => WebError::NotFound(s),
+            ActivationError::Internal(s) => WebError::Internal(s),
+        }
+    }
 }
 
 impl From<crate::service::staff::StaffError> for WebError {
@@ -90,6 +104,7 @@ impl WebError {
             WebError::Internal(_) => "error.internal",
             WebError::StaffLogin(_) => "staff.login_required",
             WebError::Forbidden(_) => "error.forbidden",
+            WebError::NotFound(_) => "error.not_found",
             WebError::CitizenLogin { .. } => "account.login_required",
         }
     }
@@ -105,6 +120,7 @@ impl ResponseError for WebError {
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             WebError::StaffLogin(_) => StatusCode::SEE_OTHER,
             WebError::Forbidden(_) => StatusCode::FORBIDDEN,
+            WebError::NotFound(_) => StatusCode::NOT_FOUND,
             WebError::CitizenLogin { .. } => StatusCode::SEE_OTHER,
         }
     }

@@ -7,6 +7,7 @@
 
 pub mod account;
 pub mod smtp;
+pub mod activation;
 pub mod sp;
 pub mod staff;
 

@@ -1,9 +1,12 @@
+pub mod activation_code;
+pub mod activation_request;
 pub mod audit_event;
 pub mod citizen;
 pub mod credential;
 pub mod email_token;
 pub mod login_transaction;
 pub mod otp_challenge;
+pub mod phone_verification;
 pub mod seen_request;
 pub mod session_participant;
 pub mod sso_session;

@@ -1,12 +1,14 @@
 pub mod account;
 mod account_reset;
 pub mod account_session;
+pub mod activation;
 pub mod audit;
 pub mod catalog;
 pub mod demo;
 pub mod forms;
 pub mod health;
 pub mod login;
+pub mod office;
 pub mod operator;
 pub mod sso;
 pub mod staff;
@@ -43,6 +45,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     account::routes(cfg);
     staff::routes(cfg);
     operator::routes(cfg);
+    office::routes(cfg);
+    activation::routes(cfg);
 }
 
 fn html(body: String) -> HttpResponse {

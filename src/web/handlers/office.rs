@@ -1,0 +1,333 @@
+//! The registration-office desk: every handler takes an `OfficerSession` (officer role required) and
+//! every POST a `StaffCsrfForm`.
+use super::forms::{render, see_other, CsrfOnly};
+use crate::service::activation::ActivationError;
+use crate::service::office::{IdentityCheckInput, DOCUMENT_TYPES};
+use crate::web::error::WebError;
+use crate::web::extract::{ClientAddr, HasCsrf, Lang};
+use crate::web::extract_staff::{OfficerSession, StaffCsrfForm};
+use crate::web::state::AppState;
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/office", web::get().to(home))
+        .route("/office/requests/{reference}", web::get().to(request_page))
+        .route(
+            "/office/requests/{reference}/identity",
+            web::post().to(identity),
+        )
+        .route(
+            "/office/requests/{reference}/signed",
+            web::post().to(signed),
+        )
+        .route(
+            "/office/requests/{reference}/approve",
+            web::post().to(approve),
+        )
+        .route(
+            "/office/requests/{reference}/reject",
+            web::post().to(reject),
+        )
+        .route(
+            "/office/requests/{reference}/smspass",
+            web::post().to(citizen_action),
+        );
+}
+
+/// Outcome messages shown after a POST (a fixed list: the query cannot name arbitrary keys).
+const MESSAGES: [&str; 8] = [
+    "checked", "signed", "approved", "rejected", "suspend", "resume", "revoke", "refused",
+];
+
+#[derive(Deserialize)]
+pub struct SearchQuery {
+    q: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct MsgQuery {
+    msg: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct IdentityForm {
+    csrf_token: String,
+    document_type: String,
+    document_number: String,
+    document_expiry: String,
+    office: String,
+}
+impl HasCsrf for IdentityForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ReasonForm {
+    csrf_token: String,
+    #[serde(default)]
+    reason: String,
+    #[serde(default)]
+    action: String,
+}
+impl HasCsrf for ReasonForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+pub async fn home(
+    st: web::Data<AppState>,
+    s: OfficerSession,
+    lang: Lang,
+    q: web::Query<SearchQuery>,
+) -> Result<HttpResponse, WebError> {
+    let query = q.q.clone().unwrap_or_default();
+    let rows = st.services.office_find(&query).await?;
+    render(
+        &st,
+        "office_home",
+        lang.0,
+        "/office",
+        json!({
+            "title": "pass-idp",
+            "q": query,
+            "searched": !query.trim().is_empty(),
+            "rows": rows,
+            "who": s.member().display_name,
+        }),
+    )
+}
+
+pub async fn request_page(
+    st: web::Data<AppState>,
+    s: OfficerSession,
+    lang: Lang,
+    path: web::Path<String>,
+    q: web::Query<MsgQuery>,
+) -> Result<HttpResponse, WebError> {
+    let r = st.services.office_request(&path).await?;
+    let msg = q
+        .msg
+        .as_deref()
+        .filter(|m| MESSAGES.contains(m))
+        .map(|m| format!("office.msg.{m}"));
+    let back = format!("/office/requests/{}", r.reference);
+    let types: Vec<_> = DOCUMENT_TYPES
+        .iter()
+        .map(|t| json!({ "value": t, "key": format!("office.doc.{t}") }))
+        .collect();
+    render(
+        &st,
+        "office_request",
+        lang.0,
+        &back,
+        json!({
+            "title": "pass-idp",
+            "r": r,
+            "msg": msg,
+            "refused": msg.as_deref() == Some("office.msg.refused"),
+            "csrf": s.csrf(&st)?,
+            "doc_types": types,
+        }),
+    )
+}
+
+/// Back to the request page with the outcome; refusals (wrong state, bad input) are shown there too.
+fn after(
+    reference: &str,
+    r: Result<(), ActivationError>,
+    ok: &str,
+) -> Result<HttpResponse, WebError> {
+    let reference: String = reference
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .take(16)
+        .collect();
+    let msg = match r {
+        Ok(()) => ok,
+        Err(ActivationError::Internal(s)) => return Err(WebError::Internal(s)),
+        Err(ActivationError::NotFound(s)) => return Err(WebError::NotFound(s)),
+        Err(e) => {
+            tracing::info!(error = %e, "office action refused");
+            "refused"
+        }
+    };
+    Ok(see_other(&format!(
+        "/office/requests/{reference}?msg={msg}"
+    )))
+}
+
+pub async fn identity(
+    st: web::Data<AppState>,
+    s: OfficerSession,
+    path: web::Path<String>,
+    form: StaffCsrfForm<IdentityForm>,
+    addr: ClientAddr,
+) -> Result<HttpResponse, WebError> {
+    let f = form.0;
+    let input = IdentityCheckInput {
+        document_type: f.document_type,
+        document_number: f.document_number,
+        document_expiry: f.document_expiry,
+        office: f.office,
+    };
+    let r = st
+        .services
+        .office_identity_check(s.member(), &path, &input, addr.0)
+        .await;
+    after(&path, r, "checked")
+}
+
+pub async fn signed(
+    st: web::Data<AppState>,
+    s: OfficerSession,
+    path: web::Path<String>,
+    _form: StaffCsrfForm<CsrfOnly>,
+    addr: ClientAddr,
+) -> Result<HttpResponse, WebError> {
+    let r = st
+        .services
+        .office_record_signed(s.member(), &path, addr.0)
+        .await;
+    after(&path, r, "signed")
+}
+
+pub async fn approve(
+    st: web::Data<AppState>,
+    s: OfficerSession,
+    path: web::Path<String>,
+    _form: StaffCsrfForm<CsrfOnly>,
+    addr: ClientAddr,
+) -> Result<HttpResponse, WebError> {
+    let r = st.services.office_approve(s.member(), &path, addr.0).await;
+    after(&path, r, "approved")
+}
+
+pub async fn reject(
+    st: web::Data<AppState>,
+    s: OfficerSession,
+    path: web::Path<String>,
+    form: StaffCsrfForm<ReasonForm>,
+    addr: ClientAddr,
+) -> Result<HttpResponse, WebError> {
+    let r = st
+        .services
+        .office_reject(s.member(), &path, &form.0.reason, addr.0)
+        .await;
+    after(&path, r, "rejected")
+}
+
+pub async fn citizen_action(
+    st: web::Data<AppState>,
+    s: OfficerSession,
+    path: web::Path<String>,
+    form: StaffCsrfForm<ReasonForm>,
+    addr: ClientAddr,
+) -> Result<HttpResponse, WebError> {
+    let f = form.0;
+    let ok = match f.action.as_str() {
+        "suspend" => "suspend",
+        "resume" => "resume",
+        "revoke" => "revoke",
+        _ => return Err(WebError::BadRequest("unknown action".into())),
+    };
+    let r = st
+        .services
+        .office_citizen_action(s.member(), &path, ok, &f.reason, addr.0)
+        .await;
+    after(&path, r, ok)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::web::views::Views;
+    use serde_json::json;
+
+    fn smspass(state: &str, all: bool) -> serde_json::Value {
+        json!({
+            "state": state, "state_key": format!("smspass.state.{state}"),
+            "next_key": format!("smspass.next.{state}"), "reference": "A-7K3M-9Q2P", "path": "A",
+            "phone": "+386•••456", "rejected_reason": "r", "reason": "r", "can_start": all,
+            "can_print_form": all, "can_enter_code": all, "awaiting_sms": all, "can_suspend": all,
+            "can_resume": all, "can_change_phone": all,
+        })
+    }
+
+    #[test]
+    fn activation_and_office_pages_render_in_both_languages() {
+        let Ok(v) = Views::new(false) else {
+            panic!("views")
+        };
+        let states = [
+            "not_requested",
+            "requested",
+            "identity_verified",
+            "code_issued",
+            "active",
+            "suspended",
+            "revoked",
+        ];
+        let r = json!({
+            "id": "1", "reference": "A-7K3M-9Q2P", "path": "A", "status": "open", "created": "t",
+            "citizen_id": "c", "username": "u", "given_name": "G", "family_name": "F", "email": "e@x",
+            "smspass_state": "requested", "smspass_state_key": "smspass.state.requested",
+            "document_type": "id_card", "document_number": "X1", "document_expiry": "2030-01-01",
+            "office": "UE", "checked": "t", "signed": "t", "decided": "t", "reason": "r",
+            "can_check": true, "can_sign": true, "can_approve": true, "can_reject": true,
+            "can_suspend": true, "can_resume": true, "can_revoke": true,
+        });
+        for lang in crate::i18n::LANGS {
+            for state in states {
+                for all in [true, false] {
+                    for page in ["account_activation", "account_phone"] {
+                        let out = v.render(
+                            page,
+                            lang,
+                            "/",
+                            json!({"title": "x", "smspass": smspass(state, all), "sms_phone": "+386•••456",
+                                "csrf": "c", "message": "activation.code_wrong", "message_extra": "2", "ok": false}),
+                        );
+                        assert!(out.is_ok(), "{page}/{lang}/{state}: {out:?}");
+                    }
+                }
+            }
+            let doc_types: Vec<_> = super::DOCUMENT_TYPES
+                .iter()
+                .map(|t| json!({"value": t, "key": format!("office.doc.{t}")}))
+                .collect();
+            for (page, data) in [
+                (
+                    "office_home",
+                    json!({"title": "x", "q": "novak", "searched": true, "rows": [r.clone()], "who": "A"}),
+                ),
+                (
+                    "office_home",
+                    json!({"title": "x", "q": "", "searched": true, "rows": [], "who": "A"}),
+                ),
+                (
+                    "account_activation_form",
+                    json!({"title": "x", "form": {"given_name": "Janez", "family_name": "Novak",
+                        "username": "janez", "address_lines": ["Ulica 1", "1000 Ljubljana"],
+                        "email": "j@x", "reference": "A-7K3M-9Q2P", "date": "01. 01. 2026"}}),
+                ),
+            ] {
+                let out = v.render(page, lang, "/", data);
+                assert!(out.is_ok(), "{page}/{lang}: {out:?}");
+            }
+            for m in super::MESSAGES {
+                let out = v.render(
+                    "office_request",
+                    lang,
+                    "/",
+                    json!({"title": "x", "r": r, "msg": format!("office.msg.{m}"), "refused": false,
+                        "csrf": "c", "doc_types": doc_types}),
+                );
+                assert!(out.is_ok(), "office_request/{lang}/{m}: {out:?}");
+            }
+        }
+    }
+}
