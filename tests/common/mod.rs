@@ -6,8 +6,8 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod account;
-pub mod smtp;
 pub mod activation;
+pub mod smtp;
 pub mod sp;
 pub mod staff;
 
