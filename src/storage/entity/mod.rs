@@ -3,6 +3,7 @@ pub mod activation_request;
 pub mod audit_event;
 pub mod citizen;
 pub mod credential;
+pub mod email_token;
 pub mod login_transaction;
 pub mod otp_challenge;
 pub mod phone_verification;
