@@ -6,6 +6,9 @@ mod m0001_core;
 mod m0002_staff;
 mod m0003_citizen_profile;
 mod m0005_activation;
+mod m0007_search_names;
+
+pub use m0007_search_names::search_text;
 
 pub struct Migrator;
 
@@ -17,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0002_staff::Migration),
             Box::new(m0003_citizen_profile::Migration),
             Box::new(m0005_activation::Migration),
+            Box::new(m0007_search_names::Migration),
         ]
     }
 }
