@@ -28,7 +28,10 @@ pub fn search_text(parts: &[&str]) -> String {
         .join(" ")
 }
 
-fn get<T: TryGetable>(row: &sea_orm_migration::sea_orm::QueryResult, col: &str) -> Result<T, DbErr> {
+fn get<T: TryGetable>(
+    row: &sea_orm_migration::sea_orm::QueryResult,
+    col: &str,
+) -> Result<T, DbErr> {
     row.try_get("", col)
 }
 

@@ -450,7 +450,10 @@ mod tests {
         let s = SmsPassState::CodeIssued(CodeIssued { request: req() });
         let next = s.clone().apply(Action::ReissueCode);
         assert_eq!(next, Ok(s));
-        for s in all_states().into_iter().filter(|s| s.code() != "code_issued") {
+        for s in all_states()
+            .into_iter()
+            .filter(|s| s.code() != "code_issued")
+        {
             let from = s.code();
             assert_eq!(
                 s.apply(Action::ReissueCode),

@@ -1,9 +1,11 @@
 //! The registration-office desk (officers only; the web layer's `OfficerSession` guarantees the role):
 //! find activation requests, record the identity check and the citizen's signature, approve (the
 //! activation code is e-mailed) or reject, and suspend / resume / revoke a citizen's smsPASS.
+mod citizens;
 mod mail;
 mod reissue;
 
+pub use citizens::{OfficeCitizen, OfficeSearch};
 pub use mail::CodeMail;
 
 use super::activation::{codes, status, ActivationError};
@@ -325,24 +327,9 @@ impl Services {
         reason: &str,
         client_addr: Option<String>,
     ) -> Result<(), ActivationError> {
-        let actor = officer_actor(officer)?;
+        officer_actor(officer)?;
         let (_, c) = self.office_load(reference).await?;
-        let reason = reason.trim();
-        if reason.chars().count() > 500 {
-            return Err(ActivationError::Invalid("reason too long".into()));
-        }
-        let id = &c.id.0;
-        match action {
-            "suspend" => {
-                let why = (!reason.is_empty()).then_some(reason);
-                self.suspend_smspass(id, &actor, why, client_addr).await
-            }
-            "resume" => self.resume_smspass(id, &actor, client_addr).await,
-            "revoke" if !reason.is_empty() => {
-                self.revoke_smspass(id, &actor, reason, client_addr).await
-            }
-            "revoke" => Err(ActivationError::Invalid("a reason is required".into())),
-            other => Err(ActivationError::Invalid(format!("unknown action {other}"))),
-        }
+        self.office_citizen_action_by_id(officer, &c.id.0, action, reason, client_addr)
+            .await
     }
 }

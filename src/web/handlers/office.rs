@@ -102,7 +102,7 @@ pub async fn home(
     q: web::Query<SearchQuery>,
 ) -> Result<HttpResponse, WebError> {
     let query = q.q.clone().unwrap_or_default();
-    let rows = st.services.office_find(&query).await?;
+    let found = st.services.office_search(&query).await?;
     render(
         &st,
         "office_home",
@@ -112,7 +112,8 @@ pub async fn home(
             "title": "pass-idp",
             "q": query,
             "searched": !query.trim().is_empty(),
-            "rows": rows,
+            "rows": found.requests,
+            "citizens": found.citizens,
             "who": s.member().display_name,
         }),
     )
@@ -345,11 +346,13 @@ mod tests {
             for (page, data) in [
                 (
                     "office_home",
-                    json!({"title": "x", "q": "novak", "searched": true, "rows": [r.clone()], "who": "A"}),
+                    json!({"title": "x", "q": "novak", "searched": true, "rows": [r.clone()], "who": "A",
+                        "citizens": [{"id": "c", "username": "u", "given_name": "G", "family_name": "F",
+                        "smspass_state_key": "smspass.state.active"}]}),
                 ),
                 (
                     "office_home",
-                    json!({"title": "x", "q": "", "searched": true, "rows": [], "who": "A"}),
+                    json!({"title": "x", "q": "", "searched": true, "rows": [], "who": "A", "citizens": []}),
                 ),
                 (
                     "account_activation_form",
