@@ -89,6 +89,12 @@ async fn upper_and_lower_case_slovenian_letters_match() {
     }
 }
 
+/// The first citizen-page link on a search result page.
+fn citizen_link(body: &str) -> String {
+    let re = regex::Regex::new(r#"href="(/office/citizens/[0-9a-f-]{36})""#).unwrap();
+    re.captures(body).unwrap()[1].to_string()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn officer_manages_smspass_from_the_citizen_page_without_a_request() {
     for backend in backends() {
@@ -97,8 +103,7 @@ async fn officer_manages_smspass_from_the_citizen_page_without_a_request() {
         let ob = officer(&app, "uradnik").await;
         let body = search(&ob, "ursa").await;
         assert_eq!(listed(&body), ["ursa"]);
-        let re = regex::Regex::new(r#"href="(/office/citizens/[0-9a-f-]{36})""#).unwrap();
-        let page = re.captures(&body).unwrap()[1].to_string();
+        let page = citizen_link(&body);
         let p = ob.get(&page).await;
         assert_eq!(p.status, 200, "{}", p.body);
         assert!(p.body.contains("data-state=\"active\""), "{}", p.body);
