@@ -194,7 +194,9 @@ async fn office_is_for_officers_only() {
         for p in &paths {
             assert_eq!(b.get(p).await.status, 403, "{role} {p}");
         }
-        for action in ["identity", "signed", "approve", "reject", "smspass"] {
+        for action in [
+            "identity", "signed", "approve", "reissue", "reject", "smspass",
+        ] {
             let r = b
                 .post(
                     &format!("/office/requests/{reference}/{action}"),

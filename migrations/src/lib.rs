@@ -7,6 +7,9 @@ mod m0002_staff;
 mod m0003_citizen_profile;
 mod m0004_email_tokens;
 mod m0005_activation;
+mod m0007_search_names;
+
+pub use m0007_search_names::search_text;
 
 pub struct Migrator;
 
@@ -19,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0003_citizen_profile::Migration),
             Box::new(m0004_email_tokens::Migration),
             Box::new(m0005_activation::Migration),
+            Box::new(m0007_search_names::Migration),
         ]
     }
 }

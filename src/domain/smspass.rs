@@ -5,6 +5,7 @@
 //!      ▲   ▲                  │ reject                      │ reject                 │ activate(VerifiedPhone)
 //!      │   └──────────────────┴─────────────────────────────┘                        ▼
 //!      └───────────── lapse (the code expired or was used up) ◀── CodeIssued     Active{phone} ◀─┐
+//!                                                     (reissue_code: a new code, same request) ⟲
 //!                                                                                 │ suspend  │ change_phone
 //!                                                                                 ▼          │ (VerifiedPhone)
 //!                                                                              Suspended ─resume─▶ Active
@@ -120,6 +121,11 @@ impl CodeIssued {
     pub fn activate(self, phone: VerifiedPhone) -> Active {
         Active { phone: phone.0 }
     }
+    /// The unused code is voided and a new one issued for the same request (the e-mail did not
+    /// arrive, the code expired, or the citizen lost it).
+    pub fn reissue_code(self) -> CodeIssued {
+        self
+    }
     /// The code expired or its attempts are used up: the citizen may ask again.
     pub fn lapse(self) -> NotRequested {
         NotRequested
@@ -182,6 +188,7 @@ pub enum Action {
     VerifyIdentity,
     Reject,
     IssueCode,
+    ReissueCode,
     Activate(VerifiedPhone),
     Lapse,
     Suspend,
@@ -197,6 +204,7 @@ impl Action {
             Action::VerifyIdentity => "verify_identity",
             Action::Reject => "reject",
             Action::IssueCode => "issue_code",
+            Action::ReissueCode => "reissue_code",
             Action::Activate(_) => "activate",
             Action::Lapse => "lapse",
             Action::Suspend => "suspend",
@@ -272,6 +280,7 @@ impl SmsPassState {
             (S::Requested(s), A::Reject) => S::NotRequested(s.reject()),
             (S::IdentityVerified(s), A::Reject) => S::NotRequested(s.reject()),
             (S::IdentityVerified(s), A::IssueCode) => S::CodeIssued(s.issue_code()),
+            (S::CodeIssued(s), A::ReissueCode) => S::CodeIssued(s.reissue_code()),
             (S::CodeIssued(s), A::Activate(p)) => S::Active(s.activate(p)),
             (S::CodeIssued(s), A::Lapse) => S::NotRequested(s.lapse()),
             (S::Active(s), A::Suspend) => S::Suspended(s.suspend()),
@@ -335,6 +344,7 @@ mod tests {
             Action::VerifyIdentity,
             Action::Reject,
             Action::IssueCode,
+            Action::ReissueCode,
             Action::Activate(verified("041222222")),
             Action::Lapse,
             Action::Suspend,
@@ -350,7 +360,7 @@ mod tests {
             ("not_requested", "request") | ("revoked", "request") => "requested",
             ("requested", "verify_identity") => "identity_verified",
             ("requested", "reject") | ("identity_verified", "reject") => "not_requested",
-            ("identity_verified", "issue_code") => "code_issued",
+            ("identity_verified", "issue_code") | ("code_issued", "reissue_code") => "code_issued",
             ("code_issued", "activate") => "active",
             ("code_issued", "lapse") => "not_requested",
             ("active", "suspend") => "suspended",
@@ -383,8 +393,8 @@ mod tests {
                 }
             }
         }
-        assert_eq!(legal, 16);
-        assert_eq!(refused, 7 * 10 - 16);
+        assert_eq!(legal, 17);
+        assert_eq!(refused, 7 * 11 - 17);
     }
 
     #[test]
@@ -433,6 +443,26 @@ mod tests {
         };
         let s = s.and_then(|s| s.apply(Action::Request(r2.clone())));
         assert_eq!(s.as_ref().ok().and_then(|s| s.request()), Some(&r2));
+    }
+
+    #[test]
+    fn a_new_code_only_for_an_issued_code_and_for_the_same_request() {
+        let s = SmsPassState::CodeIssued(CodeIssued { request: req() });
+        let next = s.clone().apply(Action::ReissueCode);
+        assert_eq!(next, Ok(s));
+        for s in all_states()
+            .into_iter()
+            .filter(|s| s.code() != "code_issued")
+        {
+            let from = s.code();
+            assert_eq!(
+                s.apply(Action::ReissueCode),
+                Err(IllegalTransition {
+                    from,
+                    action: "reissue_code"
+                })
+            );
+        }
     }
 
     #[test]

@@ -10,7 +10,7 @@ use crate::domain::smspass::{
     ActivationPath, Active, CodeIssued, IdentityVerified, NotRequested, RequestRef, Requested,
     Revoked, SmsPassState, Suspended,
 };
-use sea_orm::sea_query::{Expr, Func};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, Set, TransactionTrait,
@@ -291,41 +291,14 @@ impl Store {
             .transpose()
     }
 
-    /// Requests of citizens whose given name, family name or username contains `needle`
-    /// (case-insensitive), newest first.
+    /// Requests of citizens whose given name, family name or username contain every word of `needle`
+    /// (case-insensitive, also for Č, Š, Ž), newest first.
     pub async fn activation_requests_by_name(
         &self,
         needle: &str,
         limit: u64,
     ) -> Result<Vec<ActivationRequestRecord>, StorageError> {
-        let lower = |c: citizen::Column| Expr::expr(Func::lower(Expr::col(c)));
-        // Every word must appear in the given name, the family name or the username.
-        let mut all = sea_orm::Condition::all();
-        for word in needle.split_whitespace().take(4) {
-            let w: String = word
-                .to_lowercase()
-                .chars()
-                .filter(|c| !matches!(c, '\\' | '%' | '_'))
-                .collect();
-            if w.is_empty() {
-                continue;
-            }
-            let pattern = format!("%{w}%");
-            all = all.add(
-                sea_orm::Condition::any()
-                    .add(lower(citizen::Column::GivenName).like(pattern.clone()))
-                    .add(lower(citizen::Column::FamilyName).like(pattern.clone()))
-                    .add(lower(citizen::Column::Username).like(pattern)),
-            );
-        }
-        let ids: Vec<String> = citizen::Entity::find()
-            .select_only()
-            .column(citizen::Column::Id)
-            .filter(all)
-            .limit(limit)
-            .into_tuple()
-            .all(&self.db)
-            .await?;
+        let ids = self.citizen_ids_by_name(needle, limit).await?;
         if ids.is_empty() {
             return Ok(vec![]);
         }

@@ -16,7 +16,7 @@ pub struct NewCitizen {
     pub address: Option<Address>,
 }
 
-fn to_domain(m: citizen::Model) -> Result<Citizen, StorageError> {
+pub(super) fn to_domain(m: citizen::Model) -> Result<Citizen, StorageError> {
     let username = Username::parse(&m.username)
         .map_err(|_| StorageError::Corrupt(format!("username of {}", m.id)))?;
     let smspass = super::activation::state_of(&m)?;
@@ -68,6 +68,11 @@ impl Store {
             smspass_path: Set(None),
             smspass_changed_at: Set(None),
             smspass_reason: Set(None),
+            search_name: Set(Some(migration::search_text(&[
+                &c.given_name,
+                &c.family_name,
+                c.username.as_str(),
+            ]))),
         }
         .insert(&txn)
         .await

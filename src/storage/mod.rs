@@ -6,6 +6,7 @@ pub use activation::{
     ActivationCodeRecord, ActivationRequestRecord, IdentityCheckRecord, PhoneVerificationRecord,
 };
 mod audit;
+mod citizen_search;
 mod citizens;
 pub use citizens::NewCitizen;
 pub mod entity;

@@ -248,6 +248,26 @@ impl Services {
             )));
         }
         let to = from.clone().apply(Action::IssueCode)?;
+        let (code, rec) = self.new_code_record(req)?;
+        let ev = AuditEvent::new(AuditKind::ActivationCodeIssued)
+            .actor(actor)
+            .citizen(&req.citizen_id)
+            .detail(serde_json::json!({
+                "reference": req.reference,
+                "path": req.path.as_str(),
+                "expires_at": rec.expires_at,
+            }));
+        self.store
+            .issue_activation_code(&rec, decided_by, &from, &to, &ev)
+            .await?;
+        Ok(code)
+    }
+
+    /// A fresh activation code for `req` and the record that stores only its keyed hash.
+    pub(crate) fn new_code_record(
+        &self,
+        req: &ActivationRequestRecord,
+    ) -> Result<(Secret, ActivationCodeRecord), ActivationError> {
         let code = codes::new_code(&self.rng);
         let now = self.now_ms();
         let rec = ActivationCodeRecord {
@@ -261,18 +281,7 @@ impl Services {
             max_attempts: self.cfg.activation.code_max_attempts,
             used_at: None,
         };
-        let ev = AuditEvent::new(AuditKind::ActivationCodeIssued)
-            .actor(actor)
-            .citizen(&req.citizen_id)
-            .detail(serde_json::json!({
-                "reference": req.reference,
-                "path": req.path.as_str(),
-                "expires_at": rec.expires_at,
-            }));
-        self.store
-            .issue_activation_code(&rec, decided_by, &from, &to, &ev)
-            .await?;
-        Ok(code)
+        Ok((code, rec))
     }
 
     /// Path B: the code for the letter of request `request_id` (called when letters are produced).

@@ -7,6 +7,14 @@ use crate::domain::citizen::Citizen;
 use crate::notify::mail::Mail;
 use crate::storage::ActivationRequestRecord;
 
+/// Whether the e-mail with a newly issued activation code went out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeMail {
+    Sent,
+    /// The code is stored, but the e-mail could not be sent (the citizen does not have it).
+    Failed,
+}
+
 fn date(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
         .map(|d| d.format("%d. %m. %Y").to_string())
@@ -56,7 +64,7 @@ impl Services {
         code: &Secret,
         actor: &str,
         client_addr: Option<String>,
-    ) -> Result<(), ActivationError> {
+    ) -> Result<CodeMail, ActivationError> {
         let expires = self.now_ms() + self.cfg.activation.code_ttl_days * 86_400_000;
         let (subject, text) = activation_mail(
             &r.lang,
@@ -71,17 +79,25 @@ impl Services {
             subject,
             text,
         };
-        self.mailer
-            .send(&mail)
-            .await
-            .map_err(|e| ActivationError::Internal(format!("mail: {e}")))?;
+        if let Err(e) = self.mailer.send(&mail).await {
+            // The code is stored but never reached the citizen: the officer is told and may issue a
+            // new one (which voids this one).
+            tracing::warn!(error = %e, reference = %r.reference, "activation code e-mail not sent");
+            let ev = AuditEvent::new(AuditKind::ActivationCodeMailFailed)
+                .actor(actor)
+                .citizen(&c.id.0)
+                .addr(client_addr)
+                .detail(serde_json::json!({ "reference": r.reference }));
+            self.store.audit(&ev, self.now_ms()).await?;
+            return Ok(CodeMail::Failed);
+        }
         let ev = AuditEvent::new(AuditKind::ActivationCodeMailed)
             .actor(actor)
             .citizen(&c.id.0)
             .addr(client_addr)
             .detail(serde_json::json!({ "reference": r.reference }));
         self.store.audit(&ev, self.now_ms()).await?;
-        Ok(())
+        Ok(CodeMail::Sent)
     }
 }
 

@@ -1,7 +1,12 @@
 //! The registration-office desk (officers only; the web layer's `OfficerSession` guarantees the role):
 //! find activation requests, record the identity check and the citizen's signature, approve (the
 //! activation code is e-mailed) or reject, and suspend / resume / revoke a citizen's smsPASS.
+mod citizens;
 mod mail;
+mod reissue;
+
+pub use citizens::{OfficeCitizen, OfficeSearch};
+pub use mail::CodeMail;
 
 use super::activation::{codes, status, ActivationError};
 use super::Services;
@@ -45,6 +50,8 @@ pub struct OfficeRequest {
     pub can_suspend: bool,
     pub can_resume: bool,
     pub can_revoke: bool,
+    /// Approved, the code not used yet: the desk may void it and issue a new one.
+    pub can_reissue: bool,
 }
 
 /// What the officer typed about the identity document.
@@ -62,7 +69,7 @@ fn when(ms: Option<i64>) -> Option<String> {
         .map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string())
 }
 
-fn officer_actor(o: &StaffMember) -> Result<String, ActivationError> {
+pub(super) fn officer_actor(o: &StaffMember) -> Result<String, ActivationError> {
     if !o.has_role(Role::Officer) {
         return Err(ActivationError::Invalid(format!(
             "{} is not an officer",
@@ -88,6 +95,11 @@ impl Services {
             can_suspend: state == "active",
             can_resume: state == "suspended",
             can_revoke: !matches!(state, "not_requested" | "revoked"),
+            can_reissue: current
+                && r.status == status::APPROVED
+                && state == "code_issued"
+                && r.path == ActivationPath::A
+                && c.email.is_some(),
             id: r.id,
             reference: r.reference,
             path: r.path.as_str(),
@@ -137,7 +149,7 @@ impl Services {
         Ok(out)
     }
 
-    async fn office_load(
+    pub(super) async fn office_load(
         &self,
         reference: &str,
     ) -> Result<(ActivationRequestRecord, Citizen), ActivationError> {
@@ -248,13 +260,14 @@ impl Services {
         Ok(())
     }
 
-    /// Approves a checked and signed path-A request: issues the activation code and e-mails it.
+    /// Approves a checked and signed path-A request: issues the activation code and e-mails it. When the
+    /// e-mail cannot be sent the approval stands and the result says so (see [`Self::office_reissue_code`]).
     pub async fn office_approve(
         &self,
         officer: &StaffMember,
         reference: &str,
         client_addr: Option<String>,
-    ) -> Result<(), ActivationError> {
+    ) -> Result<CodeMail, ActivationError> {
         let actor = officer_actor(officer)?;
         let (r, c) = self.office_load(reference).await?;
         Self::ensure_current(&r, &c)?;
@@ -314,24 +327,9 @@ impl Services {
         reason: &str,
         client_addr: Option<String>,
     ) -> Result<(), ActivationError> {
-        let actor = officer_actor(officer)?;
+        officer_actor(officer)?;
         let (_, c) = self.office_load(reference).await?;
-        let reason = reason.trim();
-        if reason.chars().count() > 500 {
-            return Err(ActivationError::Invalid("reason too long".into()));
-        }
-        let id = &c.id.0;
-        match action {
-            "suspend" => {
-                let why = (!reason.is_empty()).then_some(reason);
-                self.suspend_smspass(id, &actor, why, client_addr).await
-            }
-            "resume" => self.resume_smspass(id, &actor, client_addr).await,
-            "revoke" if !reason.is_empty() => {
-                self.revoke_smspass(id, &actor, reason, client_addr).await
-            }
-            "revoke" => Err(ActivationError::Invalid("a reason is required".into())),
-            other => Err(ActivationError::Invalid(format!("unknown action {other}"))),
-        }
+        self.office_citizen_action_by_id(officer, &c.id.0, action, reason, client_addr)
+            .await
     }
 }

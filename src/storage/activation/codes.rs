@@ -112,6 +112,59 @@ impl Store {
         Ok(())
     }
 
+    /// Voids the unused code `old_code_id` (and any phone verification it opened) and stores `code` for
+    /// the same approved request; the citizen must still be in `state` (CodeIssued for that request).
+    /// One transaction: the old code is dead exactly when the new one exists.
+    pub async fn reissue_activation_code(
+        &self,
+        old_code_id: &str,
+        code: &ActivationCodeRecord,
+        state: &SmsPassState,
+        ev: &AuditEvent,
+    ) -> Result<(), StorageError> {
+        let now = code.created_at;
+        let txn = self.db.begin().await?;
+        let r = acode::Entity::update_many()
+            .col_expr(acode::Column::ExpiresAt, Expr::value(now))
+            .col_expr(
+                acode::Column::Attempts,
+                Expr::col(acode::Column::MaxAttempts).into(),
+            )
+            .filter(acode::Column::Id.eq(old_code_id))
+            .filter(acode::Column::RequestId.eq(code.request_id.as_str()))
+            .filter(acode::Column::UsedAt.is_null())
+            .exec(&txn)
+            .await?;
+        if r.rows_affected != 1 {
+            return Err(StorageError::Conflict(format!(
+                "activation code {old_code_id} is no longer unused"
+            )));
+        }
+        pver::Entity::delete_many()
+            .filter(pver::Column::CodeId.eq(old_code_id))
+            .filter(pver::Column::UsedAt.is_null())
+            .exec(&txn)
+            .await?;
+        acode::ActiveModel {
+            id: Set(code.id.clone()),
+            citizen_id: Set(code.citizen_id.clone()),
+            request_id: Set(code.request_id.clone()),
+            code_hash: Set(code.code_hash.clone()),
+            created_at: Set(now),
+            expires_at: Set(code.expires_at),
+            attempts: Set(0),
+            max_attempts: Set(code.max_attempts),
+            used_at: Set(None),
+        }
+        .insert(&txn)
+        .await?;
+        // Compare-and-set on the unchanged state: fails if the citizen moved on meanwhile.
+        set_state(&txn, &code.citizen_id, state, state, None, now).await?;
+        audit::write(&txn, ev, now).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
     /// The newest code issued for the request (used or not).
     pub async fn activation_code_for(
         &self,
@@ -120,6 +173,8 @@ impl Store {
         Ok(acode::Entity::find()
             .filter(acode::Column::RequestId.eq(request_id))
             .order_by_desc(acode::Column::CreatedAt)
+            // A voided code expires at the moment its successor is issued.
+            .order_by_desc(acode::Column::ExpiresAt)
             .one(&self.db)
             .await?
             .map(code_from))

@@ -21,6 +21,8 @@ pub struct Model {
     pub smspass_path: Option<String>,
     pub smspass_changed_at: Option<i64>,
     pub smspass_reason: Option<String>,
+    /// Lower-cased names and username for the desk's search (see `migration::search_text`).
+    pub search_name: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

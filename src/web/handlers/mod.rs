@@ -9,6 +9,7 @@ pub mod forms;
 pub mod health;
 pub mod login;
 pub mod office;
+pub mod office_citizens;
 pub mod operator;
 pub mod sso;
 pub mod staff;
@@ -46,6 +47,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     staff::routes(cfg);
     operator::routes(cfg);
     office::routes(cfg);
+    office_citizens::routes(cfg);
     activation::routes(cfg);
 }
 

@@ -2,7 +2,7 @@
 //! every POST a `StaffCsrfForm`.
 use super::forms::{render, see_other, CsrfOnly};
 use crate::service::activation::ActivationError;
-use crate::service::office::{IdentityCheckInput, DOCUMENT_TYPES};
+use crate::service::office::{CodeMail, IdentityCheckInput, DOCUMENT_TYPES};
 use crate::web::error::WebError;
 use crate::web::extract::{ClientAddr, HasCsrf, Lang};
 use crate::web::extract_staff::{OfficerSession, StaffCsrfForm};
@@ -27,6 +27,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(approve),
         )
         .route(
+            "/office/requests/{reference}/reissue",
+            web::post().to(reissue),
+        )
+        .route(
             "/office/requests/{reference}/reject",
             web::post().to(reject),
         )
@@ -37,9 +41,21 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 }
 
 /// Outcome messages shown after a POST (a fixed list: the query cannot name arbitrary keys).
-const MESSAGES: [&str; 8] = [
-    "checked", "signed", "approved", "rejected", "suspend", "resume", "revoke", "refused",
+const MESSAGES: [&str; 10] = [
+    "checked",
+    "signed",
+    "approved",
+    "rejected",
+    "suspend",
+    "resume",
+    "revoke",
+    "refused",
+    "reissued",
+    "mail_failed",
 ];
+
+/// Messages that report a failure (shown as such).
+const FAILURES: [&str; 2] = ["refused", "mail_failed"];
 
 #[derive(Deserialize)]
 pub struct SearchQuery {
@@ -86,7 +102,7 @@ pub async fn home(
     q: web::Query<SearchQuery>,
 ) -> Result<HttpResponse, WebError> {
     let query = q.q.clone().unwrap_or_default();
-    let rows = st.services.office_find(&query).await?;
+    let found = st.services.office_search(&query).await?;
     render(
         &st,
         "office_home",
@@ -96,7 +112,8 @@ pub async fn home(
             "title": "pass-idp",
             "q": query,
             "searched": !query.trim().is_empty(),
-            "rows": rows,
+            "rows": found.requests,
+            "citizens": found.citizens,
             "who": s.member().display_name,
         }),
     )
@@ -129,7 +146,7 @@ pub async fn request_page(
             "title": "pass-idp",
             "r": r,
             "msg": msg,
-            "refused": msg.as_deref() == Some("office.msg.refused"),
+            "refused": q.msg.as_deref().is_some_and(|m| FAILURES.contains(&m)),
             "csrf": s.csrf(&st)?,
             "doc_types": types,
         }),
@@ -159,6 +176,19 @@ fn after(
     Ok(see_other(&format!(
         "/office/requests/{reference}?msg={msg}"
     )))
+}
+
+/// As [`after`], for the steps that e-mail a code: a mail that could not be sent has its own message.
+fn after_mail(
+    reference: &str,
+    r: Result<CodeMail, ActivationError>,
+    ok: &str,
+) -> Result<HttpResponse, WebError> {
+    match r {
+        Ok(CodeMail::Sent) => after(reference, Ok(()), ok),
+        Ok(CodeMail::Failed) => after(reference, Ok(()), "mail_failed"),
+        Err(e) => after(reference, Err(e), ok),
+    }
 }
 
 pub async fn identity(
@@ -204,7 +234,21 @@ pub async fn approve(
     addr: ClientAddr,
 ) -> Result<HttpResponse, WebError> {
     let r = st.services.office_approve(s.member(), &path, addr.0).await;
-    after(&path, r, "approved")
+    after_mail(&path, r, "approved")
+}
+
+pub async fn reissue(
+    st: web::Data<AppState>,
+    s: OfficerSession,
+    path: web::Path<String>,
+    _form: StaffCsrfForm<CsrfOnly>,
+    addr: ClientAddr,
+) -> Result<HttpResponse, WebError> {
+    let r = st
+        .services
+        .office_reissue_code(s.member(), &path, addr.0)
+        .await;
+    after_mail(&path, r, "reissued")
 }
 
 pub async fn reject(
@@ -278,7 +322,7 @@ mod tests {
             "document_type": "id_card", "document_number": "X1", "document_expiry": "2030-01-01",
             "office": "UE", "checked": "t", "signed": "t", "decided": "t", "reason": "r",
             "can_check": true, "can_sign": true, "can_approve": true, "can_reject": true,
-            "can_suspend": true, "can_resume": true, "can_revoke": true,
+            "can_suspend": true, "can_resume": true, "can_revoke": true, "can_reissue": true,
         });
         for lang in crate::i18n::LANGS {
             for state in states {
@@ -302,11 +346,13 @@ mod tests {
             for (page, data) in [
                 (
                     "office_home",
-                    json!({"title": "x", "q": "novak", "searched": true, "rows": [r.clone()], "who": "A"}),
+                    json!({"title": "x", "q": "novak", "searched": true, "rows": [r.clone()], "who": "A",
+                        "citizens": [{"id": "c", "username": "u", "given_name": "G", "family_name": "F",
+                        "smspass_state_key": "smspass.state.active"}]}),
                 ),
                 (
                     "office_home",
-                    json!({"title": "x", "q": "", "searched": true, "rows": [], "who": "A"}),
+                    json!({"title": "x", "q": "", "searched": true, "rows": [], "who": "A", "citizens": []}),
                 ),
                 (
                     "account_activation_form",

@@ -1,0 +1,132 @@
+//! The desk's citizen page: smsPASS state and suspend / resume / revoke without an activation request.
+//! Every handler takes an `OfficerSession` (officer role required) and every POST a `StaffCsrfForm`.
+use super::forms::{render, see_other};
+use crate::service::activation::ActivationError;
+use crate::web::error::WebError;
+use crate::web::extract::{ClientAddr, HasCsrf, Lang};
+use crate::web::extract_staff::{OfficerSession, StaffCsrfForm};
+use crate::web::state::AppState;
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/office/citizens/{id}", web::get().to(citizen_page))
+        .route("/office/citizens/{id}/smspass", web::post().to(action));
+}
+
+/// Outcome messages shown after a POST (a fixed list: the query cannot name arbitrary keys).
+const MESSAGES: [&str; 4] = ["suspend", "resume", "revoke", "refused"];
+
+#[derive(Deserialize)]
+pub struct MsgQuery {
+    msg: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct ActionForm {
+    csrf_token: String,
+    #[serde(default)]
+    reason: String,
+    action: String,
+}
+impl HasCsrf for ActionForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+pub async fn citizen_page(
+    st: web::Data<AppState>,
+    s: OfficerSession,
+    lang: Lang,
+    path: web::Path<String>,
+    q: web::Query<MsgQuery>,
+) -> Result<HttpResponse, WebError> {
+    let c = st.services.office_citizen(&path).await?;
+    let msg = q.msg.as_deref().filter(|m| MESSAGES.contains(m));
+    let back = format!("/office/citizens/{}", c.id);
+    render(
+        &st,
+        "office_citizen",
+        lang.0,
+        &back,
+        json!({
+            "title": "pass-idp",
+            "c": c,
+            "msg": msg.map(|m| format!("office.msg.{m}")),
+            "refused": msg == Some("refused"),
+            "csrf": s.csrf(&st)?,
+        }),
+    )
+}
+
+pub async fn action(
+    st: web::Data<AppState>,
+    s: OfficerSession,
+    path: web::Path<String>,
+    form: StaffCsrfForm<ActionForm>,
+    addr: ClientAddr,
+) -> Result<HttpResponse, WebError> {
+    let f = form.0;
+    let ok = match f.action.as_str() {
+        "suspend" => "suspend",
+        "resume" => "resume",
+        "revoke" => "revoke",
+        _ => return Err(WebError::BadRequest("unknown action".into())),
+    };
+    let r = st
+        .services
+        .office_citizen_action_by_id(s.member(), &path, ok, &f.reason, addr.0)
+        .await;
+    let id: String = path
+        .chars()
+        .filter(|c| c.is_ascii_hexdigit() || *c == '-')
+        .take(36)
+        .collect();
+    let msg = match r {
+        Ok(()) => ok,
+        Err(ActivationError::Internal(s)) => return Err(WebError::Internal(s)),
+        Err(ActivationError::NotFound(s)) => return Err(WebError::NotFound(s)),
+        Err(e) => {
+            tracing::info!(error = %e, "office action refused");
+            "refused"
+        }
+    };
+    Ok(see_other(&format!("/office/citizens/{id}?msg={msg}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::web::views::Views;
+    use serde_json::json;
+
+    #[test]
+    fn citizen_page_renders_in_both_languages() {
+        let Ok(v) = Views::new(false) else {
+            panic!("views")
+        };
+        for lang in crate::i18n::LANGS {
+            for all in [true, false] {
+                for m in super::MESSAGES {
+                    let c = json!({
+                        "id": "c", "username": "u", "given_name": "G", "family_name": "F",
+                        "email": if all { json!("e@x") } else { json!(null) },
+                        "smspass_state": "active", "smspass_state_key": "smspass.state.active",
+                        "phone_masked": if all { json!("+386•••456") } else { json!(null) },
+                        "latest_reference": if all { json!("A-7K3M-9Q2P") } else { json!(null) },
+                        "can_suspend": all, "can_resume": all, "can_revoke": all,
+                    });
+                    let out = v.render(
+                        "office_citizen",
+                        lang,
+                        "/",
+                        json!({"title": "x", "c": c, "msg": format!("office.msg.{m}"),
+                            "refused": m == "refused", "csrf": "t"}),
+                    );
+                    assert!(out.is_ok(), "{lang}/{m}: {out:?}");
+                }
+            }
+        }
+    }
+}
