@@ -10,6 +10,7 @@ mod citizens;
 pub use citizens::NewCitizen;
 pub mod entity;
 mod logins;
+mod rate;
 mod sessions;
 mod types;
 
