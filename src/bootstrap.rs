@@ -94,6 +94,7 @@ pub async fn services(
     }
     let metrics = Metrics::new().map_err(|e| InitError::Metrics(e.to_string()))?;
     Ok(Services {
+        reset_tasks: Arc::new(tokio::sync::Semaphore::new(cfg.account.reset_max_pending)),
         keyed: Keyed::new(&cfg.secrets.token)?,
         nameid_secret: Arc::new(cfg.secrets.nameid.as_bytes().to_vec()),
         cfg: Arc::new(cfg),

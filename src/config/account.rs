@@ -14,6 +14,10 @@ pub struct AccountConfig {
     pub verify_ttl_secs: i64,
     /// Lifetime of the password reset link (seconds).
     pub reset_ttl_secs: i64,
+    /// Most reset mails one account gets in an hour; further requests send nothing.
+    pub reset_mails_per_hour: i32,
+    /// Most reset requests handled in the background at once; requests beyond it are dropped.
+    pub reset_max_pending: usize,
 }
 
 impl Default for AccountConfig {
@@ -23,6 +27,8 @@ impl Default for AccountConfig {
             password_min_score: 3,
             verify_ttl_secs: 24 * 3600,
             reset_ttl_secs: 30 * 60,
+            reset_mails_per_hour: 3,
+            reset_max_pending: 32,
         }
     }
 }
@@ -72,6 +78,12 @@ pub(super) fn validate(a: &AccountConfig) -> Result<(), ConfigError> {
             "account.reset_ttl_secs",
             "must be 60-86400 seconds",
         ));
+    }
+    if !(1..=100).contains(&a.reset_mails_per_hour) {
+        return Err(invalid("account.reset_mails_per_hour", "must be 1-100"));
+    }
+    if !(1..=10_000).contains(&a.reset_max_pending) {
+        return Err(invalid("account.reset_max_pending", "must be 1-10000"));
     }
     Ok(())
 }

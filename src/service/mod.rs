@@ -100,6 +100,8 @@ pub struct Services {
     pub registry: SharedRegistry,
     pub signing_key: Arc<SigningKey>,
     pub metrics: Metrics,
+    /// Bounds the password-reset requests handled in the background (`[account] reset_max_pending`).
+    pub reset_tasks: Arc<tokio::sync::Semaphore>,
 }
 
 impl Services {

@@ -11,6 +11,7 @@ mod citizens;
 pub use citizens::NewCitizen;
 pub mod entity;
 mod logins;
+mod rate;
 mod sessions;
 mod types;
 

@@ -27,6 +27,13 @@ pub enum ResetOutcome {
     Link(LinkOutcome),
 }
 
+const HOUR_MS: i64 = 3_600_000;
+
+/// Counter of the reset mails sent to one account (a `throttles` row).
+fn reset_mail_key(citizen_id: &str) -> String {
+    format!("reset-mail:{citizen_id}")
+}
+
 fn details(c: &Citizen) -> Vec<String> {
     let mut v = vec![c.given_name.clone(), c.family_name.clone()];
     v.extend(c.email.clone());
@@ -111,14 +118,21 @@ impl Services {
 
     /// Starts a password reset for a username or e-mail address and returns at once: the lookup and
     /// the mail happen in the background, so the answer (always the same page) takes the same time
-    /// whether or not an account exists. The link goes only to a verified address.
+    /// whether or not an account exists. The link goes only to a verified address, and an account
+    /// gets at most `[account] reset_mails_per_hour` of them (counted in the database). At most
+    /// `reset_max_pending` requests wait in the background; beyond that a request is dropped.
     pub fn request_password_reset(&self, who: &str, lang: &'static str, addr: Option<String>) {
+        let Ok(permit) = self.reset_tasks.clone().try_acquire_owned() else {
+            tracing::warn!("password reset dropped: too many reset requests in progress");
+            return;
+        };
         let who: String = who.trim().chars().take(320).collect();
         let s = self.clone();
         tokio::spawn(async move {
             if let Err(e) = s.reset_mails(&who, lang, addr).await {
                 tracing::warn!(error = %e, "password reset could not be prepared");
             }
+            drop(permit);
         });
     }
 
@@ -144,6 +158,15 @@ impl Services {
             let Some(email) = c.email.clone().filter(|_| c.email_verified && !c.locked) else {
                 continue;
             };
+            let limit = self.cfg.account.reset_mails_per_hour;
+            if !self
+                .store
+                .rate_take(&reset_mail_key(&c.id.0), limit, HOUR_MS, self.now_ms())
+                .await?
+            {
+                tracing::info!(citizen = %c.id.0, "password reset mail limit reached");
+                continue;
+            }
             let link = self
                 .issue_link(
                     &c,
