@@ -35,6 +35,10 @@ pub enum AuditKind {
     StaffOtpFailed,
     StaffLogin,
     StaffLogout,
+    ClientCertRegistered,
+    ClientCertRefused,
+    LetterQueued,
+    LettersDispatched,
 }
 
 impl AuditKind {
@@ -71,6 +75,10 @@ impl AuditKind {
             AuditKind::StaffOtpFailed => "staff.otp_failed",
             AuditKind::StaffLogin => "staff.login",
             AuditKind::StaffLogout => "staff.logout",
+            AuditKind::ClientCertRegistered => "citizen.cert_registered",
+            AuditKind::ClientCertRefused => "citizen.cert_refused",
+            AuditKind::LetterQueued => "letter.queued",
+            AuditKind::LettersDispatched => "letters.dispatched",
         }
     }
 }

@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 
 mod remote;
 pub use remote::RemoteMetadata;
+mod tls;
+pub use tls::{ClientCertConfig, TlsConfig};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -40,6 +42,10 @@ pub struct Config {
     pub mail: MailConfig,
     /// Signed metadata aggregates loaded from a URL (`[[remote_metadata]]`).
     pub remote_metadata: Vec<RemoteMetadata>,
+    /// TLS termination by the IdP itself (`[tls]`).
+    pub tls: TlsConfig,
+    /// Qualified client certificates (`[client_cert]`).
+    pub client_cert: ClientCertConfig,
 }
 
 /// Keys for keyed hashes. At least 32 characters each outside dev mode.
@@ -208,6 +214,8 @@ impl Default for Config {
             sms: SmsConfig::default(),
             mail: MailConfig::default(),
             remote_metadata: Vec::new(),
+            tls: TlsConfig::default(),
+            client_cert: ClientCertConfig::default(),
         }
     }
 }
@@ -399,6 +407,7 @@ impl Config {
             return Err(invalid("mail.provider", "supported providers: outbox"));
         }
         remote::validate(&self.remote_metadata, self.dev_mode)?;
+        tls::validate(&self.tls, &self.client_cert)?;
         Ok(())
     }
 

@@ -1,2 +1,3 @@
 //! Outbound channels to citizens.
+pub mod letters;
 pub mod sms;

@@ -2,7 +2,9 @@
 //! of these per request.
 pub mod catalog;
 pub mod citizens;
+pub mod client_cert;
 pub mod demo;
+pub mod letters;
 pub mod login;
 pub mod remote_metadata;
 mod respond;
@@ -95,6 +97,8 @@ pub struct Services {
     pub registry: SharedRegistry,
     pub signing_key: Arc<SigningKey>,
     pub metrics: Metrics,
+    /// Qualified CAs and trusted proxies for client certificates.
+    pub client_certs: Arc<crate::auth::client_cert::ClientCertPolicy>,
 }
 
 impl Services {

@@ -1,5 +1,7 @@
 //! Persistence. The only module that names sea_orm; it hands out plain types, never ActiveModels.
 mod audit;
+mod certs_letters;
+pub use certs_letters::{LetterCounts, LetterRecord, LetterStatus, RegisteredCert};
 mod citizens;
 pub use citizens::NewCitizen;
 pub mod entity;

@@ -34,6 +34,27 @@ pub enum WebError {
     /// Logged in as staff, but without the role this page needs.
     #[error("forbidden: {0}")]
     Forbidden(String),
+    /// A client certificate was presented and refused.
+    #[error("client certificate refused: {0}")]
+    CertRefused(String),
+}
+
+impl From<crate::service::client_cert::ClientCertError> for WebError {
+    fn from(e: crate::service::client_cert::ClientCertError) -> Self {
+        use crate::service::client_cert::ClientCertError as E;
+        match e {
+            E::NoCertificate => WebError::BadRequest("no client certificate".into()),
+            E::Refused(r) => WebError::CertRefused(r.to_string()),
+            E::AlreadyRegistered => WebError::BadRequest("certificate already registered".into()),
+            E::Internal(s) => WebError::Internal(s),
+        }
+    }
+}
+
+impl From<crate::service::letters::LettersError> for WebError {
+    fn from(e: crate::service::letters::LettersError) -> Self {
+        WebError::Internal(e.to_string())
+    }
 }
 
 impl From<crate::service::staff::StaffError> for WebError {
@@ -86,6 +107,7 @@ impl WebError {
             WebError::Internal(_) => "error.internal",
             WebError::StaffLogin(_) => "staff.login_required",
             WebError::Forbidden(_) => "error.forbidden",
+            WebError::CertRefused(_) => "error.cert_refused",
         }
     }
 }
@@ -100,6 +122,7 @@ impl ResponseError for WebError {
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             WebError::StaffLogin(_) => StatusCode::SEE_OTHER,
             WebError::Forbidden(_) => StatusCode::FORBIDDEN,
+            WebError::CertRefused(_) => StatusCode::FORBIDDEN,
         }
     }
 

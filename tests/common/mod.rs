@@ -7,6 +7,7 @@
 
 pub mod sp;
 pub mod staff;
+pub mod tls;
 
 use chrono::Utc;
 use pass_idp::clock::{FixedClock, SharedClock};

@@ -1,6 +1,8 @@
 pub mod audit_event;
 pub mod citizen;
+pub mod client_cert;
 pub mod credential;
+pub mod letter;
 pub mod login_transaction;
 pub mod otp_challenge;
 pub mod seen_request;

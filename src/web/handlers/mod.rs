@@ -1,8 +1,10 @@
 pub mod audit;
 pub mod catalog;
+pub mod certificate;
 pub mod demo;
 pub mod forms;
 pub mod health;
+pub mod letters;
 pub mod login;
 pub mod operator;
 pub mod sso;
@@ -38,6 +40,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/services", web::get().to(catalog::services));
     staff::routes(cfg);
     operator::routes(cfg);
+    certificate::routes(cfg);
+    letters::routes(cfg);
 }
 
 fn html(body: String) -> HttpResponse {
