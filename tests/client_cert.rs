@@ -57,7 +57,11 @@ async fn tls_certificate_from_another_ca_or_expired_is_refused() {
             n - pki::DAY,
         );
         let self_signed = pki::issue(None, "Self", pki::Kind::Client, n - pki::DAY, n + pki::DAY);
-        for (what, cert) in [("other CA", &other), ("expired", &expired), ("self-signed", &self_signed)] {
+        for (what, cert) in [
+            ("other CA", &other),
+            ("expired", &expired),
+            ("self-signed", &self_signed),
+        ] {
             match get(&t.client(Some(cert)), &url).await {
                 // The handshake refuses it ...
                 Err(_) => {}
@@ -83,7 +87,9 @@ async fn tls_certificate_is_checked_at_the_app_clock_not_the_system_time() {
     t.app.clock.advance(chrono::Duration::days(400));
     let (status, body) = get(&t.client(Some(&leaf)), &url).await.unwrap();
     assert_eq!(status, 403, "{body}");
-    assert!(kinds(&t.app).await.contains(&"citizen.cert_refused".to_string()));
+    assert!(kinds(&t.app)
+        .await
+        .contains(&"citizen.cert_refused".to_string()));
     t.stop().await;
 }
 
@@ -168,17 +174,27 @@ async fn verified_certificate_is_registered_once() {
             .await
             .unwrap()
             .expect("a certificate");
-        let reg = svc.register_client_cert(&ana.id.0, &cert, None).await.unwrap();
+        let reg = svc
+            .register_client_cert(&ana.id.0, &cert, None)
+            .await
+            .unwrap();
         assert_eq!(reg.subject, "CN=Ana Novak,O=Test PKI,C=SI");
         assert_eq!(reg.issuer, "CN=Test Qualified CA,O=Test PKI,C=SI");
         assert_eq!(reg.serial, cert.serial);
         let listed = svc.client_certs_of(&ana.id.0).await.unwrap();
         assert_eq!(listed, vec![reg.clone()]);
         assert!(svc.valid_client_cert_of(&ana.id.0).await.unwrap().is_some());
-        assert!(svc.valid_client_cert_of(&bojan.id.0).await.unwrap().is_none());
+        assert!(svc
+            .valid_client_cert_of(&bojan.id.0)
+            .await
+            .unwrap()
+            .is_none());
         // The same certificate cannot be registered again, to this or another account.
         for who in [&ana, &bojan] {
-            let err = svc.register_client_cert(&who.id.0, &cert, None).await.unwrap_err();
+            let err = svc
+                .register_client_cert(&who.id.0, &cert, None)
+                .await
+                .unwrap_err();
             assert!(matches!(err, ClientCertError::AlreadyRegistered), "{err:?}");
         }
         assert!(svc.client_certs_of(&bojan.id.0).await.unwrap().is_empty());
@@ -190,7 +206,10 @@ async fn verified_certificate_is_registered_once() {
             .unwrap_err();
         assert!(matches!(err, ClientCertError::Refused(_)));
         let k = kinds(&t.app).await;
-        assert_eq!(k.iter().filter(|k| *k == "citizen.cert_registered").count(), 1);
+        assert_eq!(
+            k.iter().filter(|k| *k == "citizen.cert_registered").count(),
+            1
+        );
         assert!(k.contains(&"citizen.cert_refused".to_string()));
         // A certificate that expires by the app's clock cannot be registered later.
         let leaf2 = pki::client(&t.qualified_ca, "Bojan");
@@ -201,7 +220,10 @@ async fn verified_certificate_is_registered_once() {
             .unwrap()
             .unwrap();
         t.app.clock.advance(chrono::Duration::days(400));
-        assert!(svc.register_client_cert(&bojan.id.0, &cert2, None).await.is_err());
+        assert!(svc
+            .register_client_cert(&bojan.id.0, &cert2, None)
+            .await
+            .is_err());
         assert!(svc.valid_client_cert_of(&ana.id.0).await.unwrap().is_none());
         t.stop().await;
     }

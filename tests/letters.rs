@@ -82,7 +82,10 @@ fn pdftotext(path: &std::path::Path) -> String {
 }
 
 fn pdfinfo(path: &std::path::Path) -> String {
-    let out = std::process::Command::new("pdfinfo").arg(path).output().unwrap();
+    let out = std::process::Command::new("pdfinfo")
+        .arg(path)
+        .output()
+        .unwrap();
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -94,21 +97,33 @@ async fn export_writes_one_batch_and_marks_the_letters_dispatched() {
         let ziga = citizen(&app, "ziga", "Žiga", "Šuštar").await;
         let mojca = citizen(&app, "mojca", "Mojca", "Čebašek").await;
         let nonaddr = citizen(&app, "nonaddr", "Brez", "Naslova").await;
-        svc.queue_activation_letter(&ziga, "B-ZIGA-0001", "test").await.unwrap();
+        svc.queue_activation_letter(&ziga, "B-ZIGA-0001", "test")
+            .await
+            .unwrap();
         app.clock.advance(chrono::Duration::seconds(1));
-        svc.queue_activation_letter(&mojca, "B-MOJC-0002", "test").await.unwrap();
-        svc.queue_activation_letter(&nonaddr, "B-NONA-0003", "test").await.unwrap();
+        svc.queue_activation_letter(&mojca, "B-MOJC-0002", "test")
+            .await
+            .unwrap();
+        svc.queue_activation_letter(&nonaddr, "B-NONA-0003", "test")
+            .await
+            .unwrap();
         let q = svc.letter_queue(10).await.unwrap();
         assert_eq!((q.counts.pending, q.counts.dispatched), (3, 0));
 
         let out = tempfile::tempdir().unwrap();
         let inputs = Inputs::new();
-        let r = svc.export_letters(out.path(), &inputs, "cli:test").await.unwrap();
+        let r = svc
+            .export_letters(out.path(), &inputs, "cli:test")
+            .await
+            .unwrap();
         assert_eq!(r.dispatched, 2);
         assert_eq!(r.skipped.len(), 1, "{:?}", r.skipped);
         let file = r.file.expect("a batch file");
         let name = file.file_name().unwrap().to_string_lossy().to_string();
-        assert!(name.starts_with("letters-") && name.ends_with(".pdf"), "{name}");
+        assert!(
+            name.starts_with("letters-") && name.ends_with(".pdf"),
+            "{name}"
+        );
         let files: Vec<_> = std::fs::read_dir(out.path()).unwrap().collect();
         assert_eq!(files.len(), 1, "one file, no leftovers");
         assert!(pdfinfo(&file).contains("Pages:           2"));
@@ -144,9 +159,14 @@ async fn export_writes_one_batch_and_marks_the_letters_dispatched() {
                 }
             }
         }
-        assert!(kinds(&app).await.contains(&"letters.dispatched".to_string()));
+        assert!(kinds(&app)
+            .await
+            .contains(&"letters.dispatched".to_string()));
         // Nothing new to print: no file, nothing issued.
-        let again = svc.export_letters(out.path(), &inputs, "cli:test").await.unwrap();
+        let again = svc
+            .export_letters(out.path(), &inputs, "cli:test")
+            .await
+            .unwrap();
         assert_eq!((again.file, again.dispatched), (None, 0));
         assert_eq!(inputs.issued.lock().unwrap().len(), 2);
         app.stop().await;
@@ -159,7 +179,9 @@ async fn failed_write_marks_nothing() {
         let app = TestApp::spawn_with(backend, &[], |_| {}).await;
         let svc = &app.services;
         let id = citizen(&app, "ana", "Ana", "Novak").await;
-        svc.queue_activation_letter(&id, "B-ANA-0001", "test").await.unwrap();
+        svc.queue_activation_letter(&id, "B-ANA-0001", "test")
+            .await
+            .unwrap();
         let out = tempfile::tempdir().unwrap();
         let missing = out.path().join("no-such-folder");
         let err = svc
@@ -169,9 +191,14 @@ async fn failed_write_marks_nothing() {
         assert!(matches!(err, LettersError::Write(..)), "{err:?}");
         let q = svc.letter_queue(10).await.unwrap();
         assert_eq!((q.counts.pending, q.counts.dispatched), (1, 0));
-        assert!(!kinds(&app).await.contains(&"letters.dispatched".to_string()));
+        assert!(!kinds(&app)
+            .await
+            .contains(&"letters.dispatched".to_string()));
         // A later export into a good folder prints it.
-        let r = svc.export_letters(out.path(), &Inputs::new(), "cli:test").await.unwrap();
+        let r = svc
+            .export_letters(out.path(), &Inputs::new(), "cli:test")
+            .await
+            .unwrap();
         assert_eq!(r.dispatched, 1);
         app.stop().await;
     }
@@ -200,7 +227,11 @@ async fn operator_sees_the_queue_others_do_not() {
     let page = b.get("/operator/letters").await;
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.body.contains("B-ANA-0042"));
-    assert!(page.body.contains("<dd id=\"letters-pending\">1</dd>"), "{}", page.body);
+    assert!(
+        page.body.contains("<dd id=\"letters-pending\">1</dd>"),
+        "{}",
+        page.body
+    );
     assert!(page.body.contains("<dd id=\"letters-dispatched\">0</dd>"));
     app.stop().await;
 }

@@ -41,7 +41,9 @@ pub enum CertError {
     UntrustedProxy(String),
 }
 
-/// A client certificate that passed [`QualifiedCas::verify`]. Only this module can make one.
+/// A client certificate that passed [`QualifiedCas::verify`]. Only this module can make one (the
+/// private field keeps the rest of the crate from building it, which `#[non_exhaustive]` would not).
+#[allow(clippy::manual_non_exhaustive)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QualifiedCert {
     /// Issuer distinguished name (RFC 4514 string).
@@ -75,7 +77,8 @@ impl QualifiedCas {
         for f in files {
             let f = f.as_ref();
             let name = f.display().to_string();
-            let bytes = std::fs::read(f).map_err(|e| CertError::CaFile(name.clone(), e.to_string()))?;
+            let bytes =
+                std::fs::read(f).map_err(|e| CertError::CaFile(name.clone(), e.to_string()))?;
             pems.push((name, bytes));
         }
         Self::from_pems(&pems)
@@ -91,7 +94,10 @@ impl QualifiedCas {
                 roots.push(c.into_owned());
             }
             if roots.len() == before {
-                return Err(CertError::CaFile(name.clone(), "holds no certificate".into()));
+                return Err(CertError::CaFile(
+                    name.clone(),
+                    "holds no certificate".into(),
+                ));
             }
         }
         let anchors = roots
@@ -279,7 +285,6 @@ pub fn from_proxy_header(
     };
     cas.verify(leaf, chain, now).map(Some)
 }
-
 
 /// Everything the app needs to decide about a presented client certificate.
 #[derive(Debug)]

@@ -36,7 +36,8 @@ fn key() -> PKey<Private> {
 fn name(cn: &str) -> X509Name {
     let mut n = X509Name::builder().unwrap();
     n.append_entry_by_nid(Nid::COUNTRYNAME, "SI").unwrap();
-    n.append_entry_by_nid(Nid::ORGANIZATIONNAME, "Test PKI").unwrap();
+    n.append_entry_by_nid(Nid::ORGANIZATIONNAME, "Test PKI")
+        .unwrap();
     n.append_entry_by_nid(Nid::COMMONNAME, cn).unwrap();
     n.build()
 }

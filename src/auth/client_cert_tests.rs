@@ -24,7 +24,14 @@ fn leaf_of_a_qualified_ca_is_accepted_with_its_fields() {
     let q = cas_of(&[&ca]).verify(&leaf.der(), &[], now()).unwrap();
     assert_eq!(q.issuer, "CN=Kvalificirani CA,O=Test PKI,C=SI");
     assert_eq!(q.subject, "CN=Janez Novak Šiška,O=Test PKI,C=SI");
-    let serial = leaf.cert.serial_number().to_bn().unwrap().to_hex_str().unwrap().to_string();
+    let serial = leaf
+        .cert
+        .serial_number()
+        .to_bn()
+        .unwrap()
+        .to_hex_str()
+        .unwrap()
+        .to_string();
     assert_eq!(q.serial, serial);
     assert_eq!(q.fingerprint_sha256.len(), 64);
     let not_after = leaf.cert.not_after().to_string();
@@ -52,7 +59,10 @@ fn self_signed_leaf_is_refused() {
     let n = now().timestamp();
     let me = pki::issue(None, "Self", Kind::Client, n - DAY, n + DAY);
     let err = cas_of(&[&ca]).verify(&me.der(), &[], now()).unwrap_err();
-    assert!(matches!(err, CertError::UnknownIssuer | CertError::Invalid(_)), "{err:?}");
+    assert!(
+        matches!(err, CertError::UnknownIssuer | CertError::Invalid(_)),
+        "{err:?}"
+    );
 }
 
 #[test]
@@ -144,7 +154,10 @@ fn proxy_header_only_from_a_trusted_proxy() {
     let proxy: IpAddr = "10.1.2.3".parse().unwrap();
     let other: IpAddr = "10.1.2.4".parse().unwrap();
     let got = from_proxy_header(Some(proxy), &header, &trust, &cas, now()).unwrap();
-    assert_eq!(got.map(|q| q.subject), Some("CN=Ana,O=Test PKI,C=SI".into()));
+    assert_eq!(
+        got.map(|q| q.subject),
+        Some("CN=Ana,O=Test PKI,C=SI".into())
+    );
     // IPv4-mapped IPv6 form of the proxy address counts as the proxy.
     let mapped: IpAddr = "::ffff:10.1.2.3".parse().unwrap();
     assert!(from_proxy_header(Some(mapped), &header, &trust, &cas, now()).is_ok());
@@ -154,7 +167,10 @@ fn proxy_header_only_from_a_trusted_proxy() {
     );
     assert!(from_proxy_header(None, &header, &trust, &cas, now()).is_err());
     // An empty header from the proxy: no certificate.
-    assert_eq!(from_proxy_header(Some(proxy), "", &trust, &cas, now()), Ok(None));
+    assert_eq!(
+        from_proxy_header(Some(proxy), "", &trust, &cas, now()),
+        Ok(None)
+    );
     // What the proxy passes is verified too.
     let foreign = pki::client(&pki::ca("Other"), "Mallory");
     assert_eq!(

@@ -35,7 +35,10 @@ pub enum Presented<'a> {
     /// The IdP terminated TLS: the chain the client sent (leaf first; empty when none was sent).
     Tls { chain: &'a [Vec<u8>] },
     /// A plain connection carrying the proxy certificate header.
-    ProxyHeader { peer: Option<IpAddr>, value: &'a str },
+    ProxyHeader {
+        peer: Option<IpAddr>,
+        value: &'a str,
+    },
     /// A plain connection without the header.
     Nothing,
 }

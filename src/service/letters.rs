@@ -79,7 +79,9 @@ impl Services {
     ) -> Result<LetterRecord, LettersError> {
         let r = request_ref.trim();
         if r.is_empty() || r.len() > 64 {
-            return Err(LettersError::Invalid("request reference must be 1-64 characters".into()));
+            return Err(LettersError::Invalid(
+                "request reference must be 1-64 characters".into(),
+            ));
         }
         let id = uuid::Uuid::new_v4().to_string();
         let ev = AuditEvent::new(AuditKind::LetterQueued)
@@ -172,7 +174,8 @@ impl Services {
 /// Writes `bytes` to `dir/name` through a temporary file in the same folder (never over an existing
 /// file); on any failure nothing is left behind.
 fn write_new(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf, LettersError> {
-    let fail = |p: &Path, e: std::io::Error| LettersError::Write(p.display().to_string(), e.to_string());
+    let fail =
+        |p: &Path, e: std::io::Error| LettersError::Write(p.display().to_string(), e.to_string());
     let target = dir.join(name);
     if target.exists() {
         return Err(fail(
@@ -195,25 +198,6 @@ fn write_new(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf, LettersErr
         return Err(fail(&target, e));
     }
     Ok(target)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn write_new_refuses_missing_folder_and_existing_file() {
-        let dir = tempfile::tempdir().unwrap_or_else(|_| unreachable!());
-        let missing = dir.path().join("nope");
-        assert!(write_new(&missing, "a.pdf", b"x").is_err());
-        assert!(write_new(dir.path(), "a.pdf", b"x").is_ok());
-        assert!(write_new(dir.path(), "a.pdf", b"y").is_err());
-        assert_eq!(std::fs::read(dir.path().join("a.pdf")).ok(), Some(b"x".to_vec()));
-        let left: Vec<_> = std::fs::read_dir(dir.path())
-            .map(|r| r.filter_map(Result::ok).map(|e| e.file_name()).collect())
-            .unwrap_or_default();
-        assert_eq!(left.len(), 1, "{left:?}");
-    }
 }
 
 impl Services {
@@ -244,4 +228,26 @@ pub async fn export_command(
         s.push_str(&format!("\nkept pending {id}: {why}"));
     }
     Ok(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn write_new_refuses_missing_folder_and_existing_file() {
+        let dir = tempfile::tempdir().unwrap_or_else(|_| unreachable!());
+        let missing = dir.path().join("nope");
+        assert!(write_new(&missing, "a.pdf", b"x").is_err());
+        assert!(write_new(dir.path(), "a.pdf", b"x").is_ok());
+        assert!(write_new(dir.path(), "a.pdf", b"y").is_err());
+        assert_eq!(
+            std::fs::read(dir.path().join("a.pdf")).ok(),
+            Some(b"x".to_vec())
+        );
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .map(|r| r.filter_map(Result::ok).map(|e| e.file_name()).collect())
+            .unwrap_or_default();
+        assert_eq!(left.len(), 1, "{left:?}");
+    }
 }

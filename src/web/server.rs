@@ -50,10 +50,7 @@ pub async fn serve(cfg: Config) -> Result<(), String> {
             .map_err(|e| format!("cannot listen on {}: {e}", tls.bind))?;
         tracing::info!(bind = %tls.bind, "TLS listening (optional client certificates)");
     }
-    server
-        .run()
-        .await
-        .map_err(|e| e.to_string())
+    server.run().await.map_err(|e| e.to_string())
 }
 
 fn log_reload(reg: &SharedRegistry, why: &str) {

@@ -56,7 +56,10 @@ pub fn server_config_from_pem(
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| TlsError::File("tls.cert".into(), e.to_string()))?;
     if certs.is_empty() {
-        return Err(TlsError::File("tls.cert".into(), "holds no certificate".into()));
+        return Err(TlsError::File(
+            "tls.cert".into(),
+            "holds no certificate".into(),
+        ));
     }
     let key = PrivateKeyDer::from_pem_slice(key_pem)
         .map_err(|e| TlsError::File("tls.key".into(), e.to_string()))?;

@@ -134,7 +134,12 @@ fn body_en(l: &Letter) -> String {
 fn draw_page(pen: &mut Pen<'_, '_>, l: &Letter) {
     // Sender block, top right.
     for (i, s) in SENDER.iter().enumerate() {
-        pen.text(125.0, 20.0 + 5.0 * i as f32, if i == 0 { 13.0 } else { 9.0 }, s);
+        pen.text(
+            125.0,
+            20.0 + 5.0 * i as f32,
+            if i == 0 { 13.0 } else { 9.0 },
+            s,
+        );
     }
     // Return address line at the top of the window, then the recipient.
     let (wx, wy, _, _) = WINDOW;

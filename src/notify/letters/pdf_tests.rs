@@ -24,7 +24,11 @@ fn tool(cmd: &str, args: &[&str], pdf: &[u8]) -> String {
         .arg("-")
         .output()
         .unwrap_or_else(|e| panic!("{cmd} not runnable (install poppler-utils): {e}"));
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -32,7 +36,10 @@ fn pdfinfo(pdf: &[u8]) -> String {
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("batch.pdf");
     std::fs::write(&f, pdf).unwrap();
-    let out = std::process::Command::new("pdfinfo").arg(&f).output().unwrap();
+    let out = std::process::Command::new("pdfinfo")
+        .arg(&f)
+        .output()
+        .unwrap();
     assert!(out.status.success());
     String::from_utf8(out.stdout).unwrap()
 }
@@ -78,8 +85,21 @@ fn words(pdf: &[u8]) -> Vec<(String, f32, f32, f32, f32)> {
     html.lines()
         .filter(|l| l.trim_start().starts_with("<word"))
         .map(|l| {
-            let w = l.split('>').nth(1).unwrap().split('<').next().unwrap().to_string();
-            (w, re("xMin", l), re("yMin", l), re("xMax", l), re("yMax", l))
+            let w = l
+                .split('>')
+                .nth(1)
+                .unwrap()
+                .split('<')
+                .next()
+                .unwrap()
+                .to_string();
+            (
+                w,
+                re("xMin", l),
+                re("yMin", l),
+                re("xMax", l),
+                re("yMax", l),
+            )
         })
         .collect()
 }
@@ -96,11 +116,25 @@ fn recipient_address_sits_in_the_envelope_window() {
             .find(|w| w.0 == needle)
             .cloned()
             .unwrap_or_else(|| panic!("{needle} not found"));
-        assert!(mm(x0) >= wx && mm(x1) <= wx + ww, "{needle} x {} - {}", mm(x0), mm(x1));
-        assert!(mm(y0) >= wy && mm(y1) <= wy + wh, "{needle} y {} - {}", mm(y0), mm(y1));
+        assert!(
+            mm(x0) >= wx && mm(x1) <= wx + ww,
+            "{needle} x {} - {}",
+            mm(x0),
+            mm(x1)
+        );
+        assert!(
+            mm(y0) >= wy && mm(y1) <= wy + wh,
+            "{needle} y {} - {}",
+            mm(y0),
+            mm(y1)
+        );
     }
     // The code is not in the window (it must not show through the envelope).
-    let (_, _, y0, _, _) = ws.iter().find(|w| w.0 == "K7M2-QX9P-4TRA").cloned().unwrap();
+    let (_, _, y0, _, _) = ws
+        .iter()
+        .find(|w| w.0 == "K7M2-QX9P-4TRA")
+        .cloned()
+        .unwrap();
     assert!(mm(y0) > wy + wh);
 }
 
