@@ -3,6 +3,7 @@ use crate::auth::password::PasswordHasher;
 use crate::auth::tokens::{Csprng, Keyed};
 use crate::clock::SharedClock;
 use crate::config::Config;
+use crate::notify::mail::{Mailer, OutboxMailer};
 use crate::notify::sms::{OutboxSms, SmsSender};
 use crate::saml::keys::SigningKey;
 use crate::saml::registry::SharedRegistry;
@@ -74,6 +75,11 @@ pub async fn services(
         Some(s) => s,
         None => Arc::new(OutboxSms::new(cfg.sms.outbox_path.clone())),
     };
+    let mailer: Arc<dyn Mailer> = Arc::new(OutboxMailer::new(
+        cfg.mail.outbox_dir.clone(),
+        cfg.mail.from.clone(),
+        clock.clone(),
+    ));
     let registry = SharedRegistry::load(&cfg.metadata_dir);
     for p in &registry.snapshot().problems {
         tracing::warn!(file = %p.file.display(), problem = %p.problem, "metadata file skipped");
@@ -93,6 +99,7 @@ pub async fn services(
         rng: Csprng::from_os(),
         hasher,
         sms,
+        mailer,
         registry,
         signing_key: Arc::new(signing_key),
         metrics,

@@ -228,3 +228,76 @@ async fn verified_certificate_is_registered_once() {
         t.stop().await;
     }
 }
+
+#[tokio::test]
+async fn citizen_registers_the_certificate_presented_over_tls() {
+    use common::account::account_login_default;
+    for backend in backends() {
+        let t = TlsTestApp::spawn(backend, &[]).await;
+        t.app.add_citizen("ana", None).await;
+        let leaf = pki::client(&t.qualified_ca, "Ana Novak Žagar");
+        let b = t.browser(Some(&leaf));
+        let page_url = format!("{}/account/certificate", t.tls_base);
+        // Not logged in: sent to the citizen login.
+        let anon = b.get(&page_url).await;
+        assert_eq!(anon.status, 303);
+        assert!(anon.location.unwrap().starts_with("/account/login"));
+        let done = account_login_default(&t.app, &b, "ana", None).await;
+        assert_eq!(done.status, 303, "{}", done.body);
+        let page = b.get(&page_url).await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        assert!(page.body.contains("id=\"no-registered\""));
+        let csrf = page.csrf();
+        assert_eq!(
+            subject_of(&page.body).as_deref(),
+            Some("CN=Ana Novak Žagar,O=Test PKI,C=SI")
+        );
+        // CSRF is required.
+        let forged = b.post(&page_url, &[("csrf_token", "forged")]).await;
+        assert_eq!(forged.status, 403);
+        let r = b.post(&page_url, &[("csrf_token", &csrf)]).await;
+        assert_eq!(r.status, 303, "{}", r.body);
+        assert_eq!(
+            r.location.as_deref(),
+            Some("/account/certificate?done=registered")
+        );
+        let page = b.get(&format!("{page_url}?done=registered")).await;
+        assert!(page.body.contains("id=\"cert-registered\""));
+        assert!(page.body.contains("id=\"registered-certs\""));
+        assert!(
+            !page.body.contains("id=\"register-cert\""),
+            "no second button"
+        );
+        let ana = t.app.services.citizen_by_username("ana").await.unwrap();
+        let regs = t.app.services.client_certs_of(&ana.id.0).await.unwrap();
+        assert_eq!(regs.len(), 1);
+        assert_eq!(regs[0].subject, "CN=Ana Novak Žagar,O=Test PKI,C=SI");
+        assert_eq!(regs[0].issuer, "CN=Test Qualified CA,O=Test PKI,C=SI");
+        // Over plain http (no certificate) there is nothing to register.
+        let plain = b.get("/account/certificate").await;
+        assert_eq!(plain.status, 200);
+        assert!(plain.body.contains("id=\"no-cert\""));
+        assert!(!plain.body.contains("id=\"register-cert\""));
+        let r = b
+            .post("/account/certificate", &[("csrf_token", &csrf)])
+            .await;
+        assert_eq!(r.status, 400);
+        // A certificate of another CA cannot even reach the form.
+        let other = pki::client(&pki::ca("Other CA"), "Mallory");
+        let ob = t.browser(Some(&other));
+        account_login_default(&t.app, &ob, "ana", None).await;
+        if let Ok(r) = ob.client.get(&page_url).send().await {
+            assert_eq!(r.status().as_u16(), 403);
+        }
+        assert_eq!(
+            t.app
+                .services
+                .client_certs_of(&ana.id.0)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        t.stop().await;
+    }
+}

@@ -6,14 +6,17 @@ mod common;
 use common::staff::{add_staff, kinds, staff_login};
 use common::{backends, TestApp};
 use futures_util::future::BoxFuture;
+use pass_idp::audit::{AuditEvent, AuditKind};
 use pass_idp::auth::Secret;
-use pass_idp::domain::citizen::Citizen;
-use pass_idp::service::letters::{IssuedCode, LetterInputs, LettersError};
+use pass_idp::domain::citizen::{Address, Citizen};
+use pass_idp::domain::ids::{CitizenId, Username};
+use pass_idp::service::letters::{IssuedCode, LetterCodeIssuer, LettersError};
 use pass_idp::service::Services;
+use pass_idp::storage::NewCitizen;
 use pass_idp::storage::{LetterRecord, LetterStatus};
 use std::sync::Mutex;
 
-/// Addresses by username; codes made up here and remembered so the test can look for them.
+/// Codes made up here and remembered so the test can look for them.
 struct Inputs {
     issued: Mutex<Vec<String>>,
 }
@@ -26,14 +29,7 @@ impl Inputs {
     }
 }
 
-impl LetterInputs for Inputs {
-    fn address_lines(&self, c: &Citizen) -> Option<Vec<String>> {
-        match c.username.as_str() {
-            "nonaddr" => None,
-            "ziga" => Some(vec!["Šmartinska cesta 152".into(), "1000 Ljubljana".into()]),
-            _ => Some(vec!["Čopova ulica 14".into(), "2000 Maribor".into()]),
-        }
-    }
+impl LetterCodeIssuer for Inputs {
     fn issue_code<'a>(
         &'a self,
         svc: &'a Services,
@@ -51,23 +47,38 @@ impl LetterInputs for Inputs {
     }
 }
 
-async fn citizen(app: &TestApp, username: &str, given: &str, family: &str) -> String {
+/// A citizen with a permanent address (street, postcode, city) unless `address` is `None`.
+async fn citizen(
+    app: &TestApp,
+    username: &str,
+    given: &str,
+    family: &str,
+    address: Option<(&str, &str, &str)>,
+) -> String {
+    let id = uuid::Uuid::new_v4().to_string();
+    let ev = AuditEvent::new(AuditKind::CitizenCreated).actor("test");
     app.services
-        .add_citizen(
-            pass_idp::service::citizens::NewCitizenInput {
-                username: username.into(),
+        .store
+        .create_citizen(
+            &NewCitizen {
+                id: CitizenId(id.clone()),
+                username: Username::parse(username).unwrap(),
                 given_name: given.into(),
                 family_name: family.into(),
                 email: None,
-                phone: None,
-                password: Secret::new(common::PASSWORD),
+                address: address.map(|(s, p, c)| Address {
+                    street: s.into(),
+                    postcode: p.into(),
+                    city: c.into(),
+                }),
             },
-            "test",
+            "not-a-real-hash",
+            app.services.now_ms(),
+            &ev,
         )
         .await
-        .unwrap()
-        .id
-        .0
+        .unwrap();
+    id
 }
 
 fn pdftotext(path: &std::path::Path) -> String {
@@ -94,9 +105,23 @@ async fn export_writes_one_batch_and_marks_the_letters_dispatched() {
     for backend in backends() {
         let app = TestApp::spawn_with(backend, &[], |_| {}).await;
         let svc = &app.services;
-        let ziga = citizen(&app, "ziga", "Žiga", "Šuštar").await;
-        let mojca = citizen(&app, "mojca", "Mojca", "Čebašek").await;
-        let nonaddr = citizen(&app, "nonaddr", "Brez", "Naslova").await;
+        let ziga = citizen(
+            &app,
+            "ziga",
+            "Žiga",
+            "Šuštar",
+            Some(("Šmartinska cesta 152", "1000", "Ljubljana")),
+        )
+        .await;
+        let mojca = citizen(
+            &app,
+            "mojca",
+            "Mojca",
+            "Čebašek",
+            Some(("Čopova ulica 14", "2000", "Maribor")),
+        )
+        .await;
+        let nonaddr = citizen(&app, "nonaddr", "Brez", "Naslova", None).await;
         svc.queue_activation_letter(&ziga, "B-ZIGA-0001", "test")
             .await
             .unwrap();
@@ -178,7 +203,14 @@ async fn failed_write_marks_nothing() {
     for backend in backends() {
         let app = TestApp::spawn_with(backend, &[], |_| {}).await;
         let svc = &app.services;
-        let id = citizen(&app, "ana", "Ana", "Novak").await;
+        let id = citizen(
+            &app,
+            "ana",
+            "Ana",
+            "Novak",
+            Some(("Trg 1", "4000", "Kranj")),
+        )
+        .await;
         svc.queue_activation_letter(&id, "B-ANA-0001", "test")
             .await
             .unwrap();
@@ -207,7 +239,14 @@ async fn failed_write_marks_nothing() {
 #[tokio::test]
 async fn operator_sees_the_queue_others_do_not() {
     let app = TestApp::spawn(&[]).await;
-    let id = citizen(&app, "ana", "Ana", "Novak").await;
+    let id = citizen(
+        &app,
+        "ana",
+        "Ana",
+        "Novak",
+        Some(("Trg 1", "4000", "Kranj")),
+    )
+    .await;
     app.services
         .queue_activation_letter(&id, "B-ANA-0042", "test")
         .await

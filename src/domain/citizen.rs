@@ -36,4 +36,26 @@ pub struct Citizen {
     pub smspass: SmsPassState,
     /// Locked by an administrator (not the temporary lock after failed attempts).
     pub locked: bool,
+    /// The e-mail address was confirmed by a link sent to it.
+    pub email_verified: bool,
+    /// Permanent residence address (postal activation letters go here).
+    pub address: Option<Address>,
+}
+
+/// A postal address in Slovenia's usual three parts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Address {
+    pub street: String,
+    pub postcode: String,
+    pub city: String,
+}
+
+impl Address {
+    /// The lines as printed on an envelope: street, then "postcode city".
+    pub fn lines(&self) -> Vec<String> {
+        vec![
+            self.street.clone(),
+            format!("{} {}", self.postcode, self.city),
+        ]
+    }
 }

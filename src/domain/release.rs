@@ -78,6 +78,8 @@ mod tests {
             email: None,
             smspass: SmsPassState::NotRequested,
             locked: false,
+            email_verified: false,
+            address: None,
         })
     }
 

@@ -87,6 +87,7 @@ impl Services {
                     given_name: given,
                     family_name: family,
                     email,
+                    address: None,
                 },
                 &hash,
                 now,

@@ -2,7 +2,8 @@
 //! certificate; `letters export` prints the pending letters as one PDF batch and marks them dispatched.
 //!
 //! The activation code is never stored in plain text: it is issued (and stored hashed by the
-//! activation service) at export time, through [`LetterInputs`], and exists in clear only in the PDF.
+//! activation service) at export time, through [`LetterCodeIssuer`], and exists in clear only in the
+//! PDF.
 use super::Services;
 use crate::audit::{AuditEvent, AuditKind};
 use crate::domain::citizen::Citizen;
@@ -37,12 +38,9 @@ pub struct IssuedCode {
     pub expires_on: NaiveDate,
 }
 
-/// What an export needs from the rest of the system for each letter: the recipient's postal address
-/// and a fresh activation code (the activation service issues it and keeps only its hash).
-pub trait LetterInputs: Send + Sync {
-    /// Address lines below the name (street, postcode and town); `None`: no address on file.
-    fn address_lines(&self, citizen: &Citizen) -> Option<Vec<String>>;
-    /// Issues the activation code printed on this letter.
+/// Issues the activation code printed on a letter (the activation service issues it and keeps only
+/// its hash). Called at export time, once per letter written.
+pub trait LetterCodeIssuer: Send + Sync {
     fn issue_code<'a>(
         &'a self,
         svc: &'a Services,
@@ -102,12 +100,12 @@ impl Services {
     }
 
     /// Writes the pending letters as one PDF batch `letters-<timestamp>.pdf` in `out_dir` and marks
-    /// them dispatched. A letter whose citizen has no address stays pending. If the file cannot be
+    /// them dispatched. A letter whose citizen has no permanent address on file stays pending. If the file cannot be
     /// written nothing is marked; if marking fails the file is removed.
     pub async fn export_letters(
         &self,
         out_dir: &Path,
-        inputs: &dyn LetterInputs,
+        codes: &dyn LetterCodeIssuer,
         actor: &str,
     ) -> Result<ExportReport, LettersError> {
         let today = self.clock.now().date_naive();
@@ -119,11 +117,11 @@ impl Services {
                 skipped.push((rec.id.clone(), "citizen not found".into()));
                 continue;
             };
-            let Some(address_lines) = inputs.address_lines(&citizen) else {
+            let Some(address_lines) = citizen.address.as_ref().map(|a| a.lines()) else {
                 skipped.push((rec.id.clone(), "no postal address on file".into()));
                 continue;
             };
-            let code = inputs
+            let code = codes
                 .issue_code(self, &rec, &citizen)
                 .await
                 .map_err(|e| LettersError::Code(rec.id.clone(), e))?;
@@ -201,9 +199,8 @@ fn write_new(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf, LettersErr
 }
 
 impl Services {
-    /// The inputs a real export uses: the citizen's address on file and a code from the activation
-    /// service.
-    pub fn letter_inputs(&self) -> Result<Box<dyn LetterInputs>, LettersError> {
+    /// The code issuer a real export uses: the activation service.
+    pub fn letter_code_issuer(&self) -> Result<Box<dyn LetterCodeIssuer>, LettersError> {
         Err(LettersError::Invalid(
             "letters export needs activation codes from the activation service, which this build \
              does not have yet"
@@ -218,8 +215,8 @@ pub async fn export_command(
     out_dir: &Path,
     actor: &str,
 ) -> Result<String, LettersError> {
-    let inputs = svc.letter_inputs()?;
-    let r = svc.export_letters(out_dir, inputs.as_ref(), actor).await?;
+    let codes = svc.letter_code_issuer()?;
+    let r = svc.export_letters(out_dir, codes.as_ref(), actor).await?;
     let mut s = match &r.file {
         Some(f) => format!("wrote {} letter(s) to {}", r.dispatched, f.display()),
         None => "no letters to export".to_string(),

@@ -1,6 +1,7 @@
 //! Use cases. They orchestrate `auth`, `saml`, `notify` and `storage`; the web layer calls exactly one
 //! of these per request.
 pub mod catalog;
+pub mod citizen_session;
 pub mod citizens;
 pub mod client_cert;
 pub mod demo;
@@ -94,6 +95,7 @@ pub struct Services {
     pub nameid_secret: Arc<Vec<u8>>,
     pub hasher: PasswordHasher,
     pub sms: Arc<dyn SmsSender>,
+    pub mailer: Arc<dyn crate::notify::mail::Mailer>,
     pub registry: SharedRegistry,
     pub signing_key: Arc<SigningKey>,
     pub metrics: Metrics,

@@ -1,6 +1,6 @@
 //! Building the answers to e-services: signed success Responses and SAML status Responses, always to an
 //! ACS taken from metadata.
-use super::login::{Finished, LoginError, Pending};
+use super::login::{Finished, LoginError, Next, Pending};
 use super::{token_hash, Services};
 use crate::audit::{AuditEvent, AuditKind};
 use crate::auth::session::{is_valid, SessionTimes};
@@ -186,9 +186,12 @@ impl Services {
             .assertions
             .with_label_values(&[level.name()])
             .inc();
-        let form = self.success_form(citizen, &rec, pending, level).await?;
+        let next = match &pending.account_next {
+            Some(path) => Next::Redirect(path.clone()),
+            None => Next::Post(self.success_form(citizen, &rec, pending, level).await?),
+        };
         Ok(Finished {
-            form,
+            next,
             session_token: Some(token),
         })
     }

@@ -1,7 +1,7 @@
 use super::entity::{citizen, credential};
 use super::{audit, is_unique_violation, StorageError, Store};
 use crate::audit::AuditEvent;
-use crate::domain::citizen::{Citizen, SmsPassState};
+use crate::domain::citizen::{Address, Citizen, SmsPassState};
 use crate::domain::ids::{CitizenId, PhoneNumber, Username};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set, TransactionTrait,
@@ -13,6 +13,7 @@ pub struct NewCitizen {
     pub given_name: String,
     pub family_name: String,
     pub email: Option<String>,
+    pub address: Option<Address>,
 }
 
 fn to_domain(m: citizen::Model) -> Result<Citizen, StorageError> {
@@ -32,6 +33,14 @@ fn to_domain(m: citizen::Model) -> Result<Citizen, StorageError> {
         "suspended" => SmsPassState::Suspended,
         _ => SmsPassState::NotRequested,
     };
+    let address = match (m.address_street, m.address_postcode, m.address_city) {
+        (Some(street), Some(postcode), Some(city)) => Some(Address {
+            street,
+            postcode,
+            city,
+        }),
+        _ => None,
+    };
     Ok(Citizen {
         id: CitizenId(m.id),
         username,
@@ -40,6 +49,8 @@ fn to_domain(m: citizen::Model) -> Result<Citizen, StorageError> {
         email: m.email,
         smspass,
         locked: m.locked,
+        email_verified: m.email_verified_at.is_some(),
+        address,
     })
 }
 
@@ -62,6 +73,10 @@ impl Store {
             phone: Set(None),
             locked: Set(false),
             created_at: Set(now_ms),
+            email_verified_at: Set(None),
+            address_street: Set(c.address.as_ref().map(|a| a.street.clone())),
+            address_postcode: Set(c.address.as_ref().map(|a| a.postcode.clone())),
+            address_city: Set(c.address.as_ref().map(|a| a.city.clone())),
         }
         .insert(&txn)
         .await
@@ -156,6 +171,19 @@ impl Store {
         self.update_citizen(id, now_ms, ev, move |am| {
             am.phone = Set(Some(phone));
             am.smspass_state = Set("active".into());
+        })
+        .await
+    }
+
+    /// Records that the citizen confirmed the e-mail address (from a verification link).
+    pub async fn set_email_verified(
+        &self,
+        id: &str,
+        now_ms: i64,
+        ev: &AuditEvent,
+    ) -> Result<Citizen, StorageError> {
+        self.update_citizen(id, now_ms, ev, move |am| {
+            am.email_verified_at = Set(Some(now_ms))
         })
         .await
     }

@@ -34,6 +34,10 @@ pub enum WebError {
     /// Logged in as staff, but without the role this page needs.
     #[error("forbidden: {0}")]
     Forbidden(String),
+    /// Not logged in to the user pages (or not at the level the page needs): redirect to the citizen
+    /// login, then back to this local path.
+    #[error("citizen login required")]
+    CitizenLogin { next: String, smspass: bool },
     /// A client certificate was presented and refused.
     #[error("client certificate refused: {0}")]
     CertRefused(String),
@@ -107,6 +111,7 @@ impl WebError {
             WebError::Internal(_) => "error.internal",
             WebError::StaffLogin(_) => "staff.login_required",
             WebError::Forbidden(_) => "error.forbidden",
+            WebError::CitizenLogin { .. } => "account.login_required",
             WebError::CertRefused(_) => "error.cert_refused",
         }
     }
@@ -122,6 +127,7 @@ impl ResponseError for WebError {
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             WebError::StaffLogin(_) => StatusCode::SEE_OTHER,
             WebError::Forbidden(_) => StatusCode::FORBIDDEN,
+            WebError::CitizenLogin { .. } => StatusCode::SEE_OTHER,
             WebError::CertRefused(_) => StatusCode::FORBIDDEN,
         }
     }
@@ -131,6 +137,16 @@ impl ResponseError for WebError {
             let q = serde_urlencoded::to_string([("next", next.as_str())]).unwrap_or_default();
             return HttpResponse::SeeOther()
                 .insert_header((header::LOCATION, format!("/staff/login?{q}")))
+                .finish();
+        }
+        if let WebError::CitizenLogin { next, smspass } = self {
+            let mut q = vec![("next", next.as_str())];
+            if *smspass {
+                q.push(("level", "smspass"));
+            }
+            let q = serde_urlencoded::to_string(q).unwrap_or_default();
+            return HttpResponse::SeeOther()
+                .insert_header((header::LOCATION, format!("/account/login?{q}")))
                 .finish();
         }
         let reference = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();

@@ -49,4 +49,5 @@ pub fn build_app(
         .wrap(security_headers())
         .configure(handlers::routes)
 }
+pub mod extract_citizen;
 pub mod extract_staff;

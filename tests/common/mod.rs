@@ -5,6 +5,7 @@
 //! pysaml2 (tests/python) and xmlsec1.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod account;
 pub mod sp;
 pub mod staff;
 pub mod tls;

@@ -86,6 +86,15 @@ impl TlsTestApp {
         b.build().unwrap()
     }
 
+    /// A cookie-keeping browser presenting `cert`: relative paths go to the plain listener, absolute
+    /// `https://` URLs (see `tls_base`) to the TLS one; cookies are shared, as in a real browser.
+    pub fn browser(&self, cert: Option<&pki::Issued>) -> super::Browser {
+        super::Browser {
+            client: self.client(cert),
+            base: self.app.base.clone(),
+        }
+    }
+
     pub async fn stop(self) {
         self.tls_handle.stop(false).await;
         self.app.stop().await;

@@ -1,10 +1,12 @@
 //! The login journey: AuthnRequest → (SSO session | password → SMS code) → signed Response.
 //! State between steps lives in the `login_transactions` row named by the browser's transaction cookie,
 //! so any node can serve any step.
+mod account;
 mod otp_step;
 mod password_step;
 mod sso;
 
+pub use account::{safe_account_next, AccountLoginStart, ACCOUNT_AREA};
 pub use otp_step::OtpOutcome;
 pub use password_step::PasswordOutcome;
 pub use sso::{SsoInput, SsoOutcome};
@@ -26,6 +28,9 @@ pub(crate) struct Pending {
     pub name_id_format: String,
     /// Step-up: the citizen is known from the SSO session; only the missing step is asked.
     pub step_up: bool,
+    /// A login to the user pages (not for an e-service): where to go when it is done.
+    #[serde(default)]
+    pub account_next: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -59,10 +64,19 @@ impl From<crate::auth::AuthError> for LoginError {
     }
 }
 
-/// A finished login: the form to post to the e-service and the (new) SSO session cookie value.
+/// Where the browser goes when a login ends.
+#[derive(Debug)]
+pub enum Next {
+    /// The auto-submitting form to the e-service's ACS.
+    Post(PostForm),
+    /// A local page (logins to the user pages).
+    Redirect(String),
+}
+
+/// A finished login: where the browser goes and the (new) SSO session cookie value.
 #[derive(Debug)]
 pub struct Finished {
-    pub form: PostForm,
+    pub next: Next,
     pub session_token: Option<String>,
 }
 
@@ -93,6 +107,10 @@ impl PendingLogin {
     pub fn needs_sms(&self) -> bool {
         self.pending.target.level >= Level::SmsPass
     }
+    /// A login to the user pages rather than to an e-service.
+    pub fn is_account_login(&self) -> bool {
+        self.pending.account_next.is_some()
+    }
 }
 
 impl Services {
@@ -111,6 +129,10 @@ impl Services {
             .map_err(|e| LoginError::Internal(format!("login transaction {}: {e}", tx.id)))?;
         let reg = self.registry.snapshot();
         let (sl, en) = match reg.get(&pending.sp) {
+            _ if pending.account_next.is_some() => (
+                account::AREA_NAME_SL.to_string(),
+                account::AREA_NAME_EN.to_string(),
+            ),
             Some(sp) => (sp.display_name("sl"), sp.display_name("en")),
             None => (pending.sp.clone(), pending.sp.clone()),
         };

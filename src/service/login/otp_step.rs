@@ -224,17 +224,18 @@ impl Services {
     }
 
     /// The citizen gives up: tell the e-service (AuthnFailed) and close the transaction.
-    pub async fn cancel_login(
-        &self,
-        login: &PendingLogin,
-    ) -> Result<crate::service::PostForm, LoginError> {
+    /// A login to the user pages just ends (back to the front page).
+    pub async fn cancel_login(&self, login: &PendingLogin) -> Result<super::Next, LoginError> {
         if !self.store.complete_login_tx(&login.tx.id).await? {
             return Err(LoginError::NoTransaction);
         }
-        self.pending_status_form(
+        if login.is_account_login() {
+            return Ok(super::Next::Redirect("/".into()));
+        }
+        Ok(super::Next::Post(self.pending_status_form(
             &login.pending,
             crate::saml::types::status::RESPONDER,
             Some(crate::saml::types::status::AUTHN_FAILED),
-        )
+        )?))
     }
 }

@@ -132,7 +132,9 @@ impl Services {
             .logins
             .with_label_values(&["password", "ok"])
             .inc();
-        if login.pending.target.level <= Level::Password {
+        // The user pages ask for the SMS code too once the citizen's smsPASS is active.
+        let account_sms = login.is_account_login() && citizen.smspass.login_phone().is_some();
+        if login.pending.target.level <= Level::Password && !account_sms {
             let done = self
                 .finish_login(
                     &login.tx.id,

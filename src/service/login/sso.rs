@@ -200,6 +200,7 @@ impl Services {
             target,
             name_id_format,
             step_up: false,
+            account_next: None,
         };
         let session = match session_token {
             Some(t) => self.valid_session(t).await?,

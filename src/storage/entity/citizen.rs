@@ -13,6 +13,10 @@ pub struct Model {
     pub phone: Option<String>,
     pub locked: bool,
     pub created_at: i64,
+    pub email_verified_at: Option<i64>,
+    pub address_street: Option<String>,
+    pub address_postcode: Option<String>,
+    pub address_city: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

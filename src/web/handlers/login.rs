@@ -2,7 +2,7 @@
 use super::forms::{render, see_other, CsrfOnly, OtpForm, PasswordForm};
 use super::{clear_tx, post_page};
 use crate::auth::Secret;
-use crate::service::login::{Finished, OtpOutcome, PasswordOutcome};
+use crate::service::login::{Finished, Next, OtpOutcome, PasswordOutcome};
 use crate::web::cookies;
 use crate::web::error::WebError;
 use crate::web::extract::{ClientAddr, CsrfForm, Lang, PendingLoginGuard, SessionToken};
@@ -10,9 +10,18 @@ use crate::web::state::AppState;
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 
-/// The login is finished: set the new session cookie, forget the transaction, post to the e-service.
+/// Where a finished or cancelled login sends the browser.
+fn next_page(st: &AppState, lang: &str, next: &Next) -> Result<HttpResponse, WebError> {
+    match next {
+        Next::Post(form) => post_page(st, lang, form),
+        Next::Redirect(path) => Ok(see_other(path)),
+    }
+}
+
+/// The login is finished: set the new session cookie, forget the transaction, post to the e-service
+/// (or go to the user pages).
 fn finished(st: &AppState, lang: &str, f: Finished) -> Result<HttpResponse, WebError> {
-    let mut resp = post_page(st, lang, &f.form)?;
+    let mut resp = next_page(st, lang, &f.next)?;
     let cfg = &st.services.cfg;
     if let Some(token) = f.session_token {
         resp.add_cookie(&cookies::sso(
@@ -226,8 +235,8 @@ pub async fn cancel(
     _form: CsrfForm<CsrfOnly>,
     lang: Lang,
 ) -> Result<HttpResponse, WebError> {
-    let form = st.services.cancel_login(&g.login).await?;
-    let mut resp = post_page(&st, lang.0, &form)?;
+    let next = st.services.cancel_login(&g.login).await?;
+    let mut resp = next_page(&st, lang.0, &next)?;
     resp.add_cookie(&clear_tx(&st))
         .map_err(|e| WebError::Internal(e.to_string()))?;
     Ok(resp)

@@ -1,3 +1,4 @@
+pub mod account_session;
 pub mod audit;
 pub mod catalog;
 pub mod certificate;
@@ -38,6 +39,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/demo-sp/{name}/acs", web::post().to(demo::acs))
         .route("/storitve", web::get().to(catalog::storitve))
         .route("/services", web::get().to(catalog::services));
+    account_session::routes(cfg);
     staff::routes(cfg);
     operator::routes(cfg);
     certificate::routes(cfg);

@@ -1,0 +1,129 @@
+//! Typed guards for the citizen's user pages.
+//!
+//! Guarantees (negative tests in tests/account_login.rs):
+//! - a handler that takes [`CitizenSession`] runs only for a valid SSO session (within idle and
+//!   absolute lifetime, not revoked) of an existing citizen whose account is not locked; staff cookies
+//!   never count. Without one the browser is sent (303) to `/account/login?next=<this path>`;
+//! - [`SmsPassSession`] additionally requires that the session was made with smsPASS (password + SMS
+//!   code); a password-only session is sent to `/account/login?level=smspass&next=<this path>`;
+//! - [`CitizenCsrfForm`] runs only when the form's `csrf_token` equals the token bound to the session
+//!   cookie (constant-time compare); otherwise 403 before the handler runs.
+use super::cookies;
+use super::error::WebError;
+use super::extract::HasCsrf;
+use super::state::AppState;
+use crate::domain::citizen::Citizen;
+use crate::domain::loa::Level;
+use actix_web::dev::Payload;
+use actix_web::{web, FromRequest, HttpRequest};
+use futures_util::future::LocalBoxFuture;
+use serde::de::DeserializeOwned;
+
+fn state(req: &HttpRequest) -> Result<web::Data<AppState>, WebError> {
+    req.app_data::<web::Data<AppState>>()
+        .cloned()
+        .ok_or_else(|| WebError::Internal("app state missing".into()))
+}
+
+/// The local path (with query) to come back to after logging in; only user-page paths.
+fn here(req: &HttpRequest) -> String {
+    let p = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str())
+        .unwrap_or("/account");
+    crate::service::login::safe_account_next(Some(p))
+}
+
+/// A logged-in citizen (password or smsPASS level).
+pub struct CitizenSession {
+    pub citizen: Citizen,
+    pub session_id: String,
+    pub level: Level,
+    token: String,
+}
+
+impl CitizenSession {
+    /// The CSRF token for forms posted within this session (see [`CitizenCsrfForm`]).
+    pub fn csrf(&self, st: &AppState) -> Result<String, WebError> {
+        Ok(st.services.account_csrf_token(&self.token)?)
+    }
+    /// The session cookie value (to end this session, or to keep it when ending the others).
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+}
+
+fn load(
+    req: &HttpRequest,
+    want: Level,
+) -> LocalBoxFuture<'static, Result<CitizenSession, WebError>> {
+    let st = state(req);
+    let token = req.cookie(cookies::SSO).map(|c| c.value().to_string());
+    let next = here(req);
+    let smspass = want >= Level::SmsPass;
+    Box::pin(async move {
+        let st = st?;
+        let redirect = || WebError::CitizenLogin {
+            next: next.clone(),
+            smspass,
+        };
+        let Some(token) = token else {
+            return Err(redirect());
+        };
+        let Some(who) = st.services.citizen_session(&token).await? else {
+            return Err(redirect());
+        };
+        if who.level < want {
+            return Err(redirect());
+        }
+        Ok(CitizenSession {
+            citizen: who.citizen,
+            session_id: who.session_id,
+            level: who.level,
+            token,
+        })
+    })
+}
+
+impl FromRequest for CitizenSession {
+    type Error = WebError;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        load(req, Level::Password)
+    }
+}
+
+/// A citizen logged in with smsPASS (password + SMS code), e.g. to change the phone number.
+pub struct SmsPassSession(pub CitizenSession);
+
+impl FromRequest for SmsPassSession {
+    type Error = WebError;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let f = load(req, Level::SmsPass);
+        Box::pin(async move { f.await.map(SmsPassSession) })
+    }
+}
+
+/// A form whose CSRF token has been checked against the citizen's session cookie.
+pub struct CitizenCsrfForm<T>(pub T);
+
+impl<T: DeserializeOwned + HasCsrf + 'static> FromRequest for CitizenCsrfForm<T> {
+    type Error = WebError;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let st = state(req);
+        let token = req.cookie(cookies::SSO).map(|c| c.value().to_string());
+        let form = web::Form::<T>::from_request(req, payload);
+        Box::pin(async move {
+            let st = st?;
+            let form = form.await.map_err(|_| WebError::Csrf)?.into_inner();
+            let token = token.ok_or(WebError::Csrf)?;
+            if !st.services.account_csrf_ok(&token, form.csrf_token()) {
+                return Err(WebError::Csrf);
+            }
+            Ok(CitizenCsrfForm(form))
+        })
+    }
+}

@@ -1,0 +1,115 @@
+//! Logging in to and out of the citizen's user pages, and the user home page.
+use super::forms::{render, see_other, CsrfOnly};
+use crate::domain::loa::Level;
+use crate::service::login::{safe_account_next, AccountLoginStart};
+use crate::web::cookies;
+use crate::web::error::WebError;
+use crate::web::extract::{ClientAddr, Lang, SessionToken};
+use crate::web::extract_citizen::{CitizenCsrfForm, CitizenSession};
+use crate::web::state::AppState;
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/account", web::get().to(home))
+        .route("/account/login", web::get().to(login))
+        .route("/account/logout", web::post().to(logout));
+}
+
+#[derive(Deserialize)]
+pub struct LoginQuery {
+    next: Option<String>,
+    level: Option<String>,
+}
+
+/// Starts a login to the user pages (or goes straight on when the SSO session suffices).
+pub async fn login(
+    st: web::Data<AppState>,
+    q: web::Query<LoginQuery>,
+    session: SessionToken,
+    addr: ClientAddr,
+) -> Result<HttpResponse, WebError> {
+    let next = safe_account_next(q.next.as_deref());
+    let want = match q.level.as_deref() {
+        Some("smspass") => Level::SmsPass,
+        _ => Level::Password,
+    };
+    match st
+        .services
+        .start_account_login(&next, want, session.0.as_deref(), addr.0)
+        .await?
+    {
+        AccountLoginStart::Already(next) => Ok(see_other(&next)),
+        AccountLoginStart::Login { tx_token } => {
+            let cfg = &st.services.cfg;
+            // A step-up (session known, SMS code missing) starts on the method page, which offers
+            // to send the code; a fresh login goes straight to the password.
+            let to = if session.0.is_some() && want == Level::SmsPass {
+                "/login"
+            } else {
+                "/login/password"
+            };
+            let mut resp = see_other(to);
+            resp.add_cookie(&cookies::tx(
+                tx_token,
+                cfg.secure_cookies(),
+                cfg.lifetimes.login_transaction_secs,
+            ))
+            .map_err(|e| WebError::Internal(e.to_string()))?;
+            Ok(resp)
+        }
+    }
+}
+
+pub async fn logout(
+    st: web::Data<AppState>,
+    s: CitizenSession,
+    _form: CitizenCsrfForm<CsrfOnly>,
+    addr: ClientAddr,
+) -> Result<HttpResponse, WebError> {
+    st.services.end_citizen_session(s.token(), addr.0).await?;
+    let mut resp = see_other("/");
+    resp.add_cookie(&cookies::removal(
+        cookies::SSO,
+        st.services.cfg.secure_cookies(),
+    ))
+    .map_err(|e| WebError::Internal(e.to_string()))?;
+    Ok(resp)
+}
+
+/// The data every user page shows in its header.
+pub fn citizen_view(s: &CitizenSession) -> serde_json::Value {
+    let c = &s.citizen;
+    json!({
+        "username": c.username.as_str(),
+        "given_name": c.given_name,
+        "family_name": c.family_name,
+        "email": c.email,
+        "email_verified": c.email_verified,
+        "address": c.address.as_ref().map(|a| a.lines()),
+        "level": s.level.name(),
+        "smspass_level": s.level >= Level::SmsPass,
+    })
+}
+
+pub async fn home(
+    st: web::Data<AppState>,
+    s: CitizenSession,
+    lang: Lang,
+) -> Result<HttpResponse, WebError> {
+    let code = s.citizen.smspass.code();
+    let smspass = json!({ "state": code, "state_key": format!("account.smspass.state.{code}") });
+    render(
+        &st,
+        "account_home",
+        lang.0,
+        "/account",
+        json!({
+            "title": "smsPASS",
+            "citizen": citizen_view(&s),
+            "smspass": smspass,
+            "csrf": s.csrf(&st)?,
+        }),
+    )
+}
