@@ -40,6 +40,21 @@ pub enum AuditKind {
     ClientCertRefused,
     LetterQueued,
     LettersDispatched,
+    ActivationRequested,
+    ActivationIdentityChecked,
+    ActivationFormSigned,
+    ActivationCodeIssued,
+    ActivationCodeMailed,
+    ActivationRejected,
+    ActivationCodeFailed,
+    PhoneCodeSent,
+    PhoneCodeFailed,
+    SmsPassActivated,
+    SmsPassSuspended,
+    SmsPassResumed,
+    SmsPassRevoked,
+    SmsPassLapsed,
+    SmsPassPhoneChanged,
 }
 
 impl AuditKind {
@@ -81,6 +96,21 @@ impl AuditKind {
             AuditKind::ClientCertRefused => "citizen.cert_refused",
             AuditKind::LetterQueued => "letter.queued",
             AuditKind::LettersDispatched => "letters.dispatched",
+            AuditKind::ActivationRequested => "activation.requested",
+            AuditKind::ActivationIdentityChecked => "activation.identity_checked",
+            AuditKind::ActivationFormSigned => "activation.form_signed",
+            AuditKind::ActivationCodeIssued => "activation.code_issued",
+            AuditKind::ActivationCodeMailed => "activation.code_mailed",
+            AuditKind::ActivationRejected => "activation.rejected",
+            AuditKind::ActivationCodeFailed => "activation.code_failed",
+            AuditKind::PhoneCodeSent => "activation.phone_code_sent",
+            AuditKind::PhoneCodeFailed => "activation.phone_code_failed",
+            AuditKind::SmsPassActivated => "smspass.activated",
+            AuditKind::SmsPassSuspended => "smspass.suspended",
+            AuditKind::SmsPassResumed => "smspass.resumed",
+            AuditKind::SmsPassRevoked => "smspass.revoked",
+            AuditKind::SmsPassLapsed => "smspass.lapsed",
+            AuditKind::SmsPassPhoneChanged => "smspass.phone_changed",
         }
     }
 }

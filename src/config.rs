@@ -6,7 +6,9 @@ use figment::Figment;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
+mod activation;
 mod remote;
+pub use activation::ActivationConfig;
 pub use remote::RemoteMetadata;
 mod tls;
 pub use tls::{ClientCertConfig, TlsConfig};
@@ -40,6 +42,7 @@ pub struct Config {
     pub lockout: LockoutConfig,
     pub sms: SmsConfig,
     pub mail: MailConfig,
+    pub activation: ActivationConfig,
     /// Signed metadata aggregates loaded from a URL (`[[remote_metadata]]`).
     pub remote_metadata: Vec<RemoteMetadata>,
     /// TLS termination by the IdP itself (`[tls]`).
@@ -213,6 +216,7 @@ impl Default for Config {
             lockout: LockoutConfig::default(),
             sms: SmsConfig::default(),
             mail: MailConfig::default(),
+            activation: ActivationConfig::default(),
             remote_metadata: Vec::new(),
             tls: TlsConfig::default(),
             client_cert: ClientCertConfig::default(),
@@ -406,6 +410,7 @@ impl Config {
         if self.mail.provider != "outbox" {
             return Err(invalid("mail.provider", "supported providers: outbox"));
         }
+        activation::validate(&self.activation)?;
         remote::validate(&self.remote_metadata, self.dev_mode)?;
         tls::validate(&self.tls, &self.client_cert)?;
         Ok(())

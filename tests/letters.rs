@@ -216,11 +216,14 @@ async fn failed_write_marks_nothing() {
             .unwrap();
         let out = tempfile::tempdir().unwrap();
         let missing = out.path().join("no-such-folder");
+        let inputs = Inputs::new();
         let err = svc
-            .export_letters(&missing, &Inputs::new(), "cli:test")
+            .export_letters(&missing, &inputs, "cli:test")
             .await
             .unwrap_err();
         assert!(matches!(err, LettersError::Write(..)), "{err:?}");
+        // The folder is checked before any code is issued.
+        assert!(inputs.issued.lock().unwrap().is_empty());
         let q = svc.letter_queue(10).await.unwrap();
         assert_eq!((q.counts.pending, q.counts.dispatched), (1, 0));
         assert!(!kinds(&app)

@@ -1,30 +1,9 @@
 //! A citizen's account as the login flow sees it.
-use super::ids::{CitizenId, PhoneNumber, Username};
+use super::ids::{CitizenId, Username};
 use serde::{Deserialize, Serialize};
 
-/// smsPASS state of an account. Only `Active` carries a phone that may receive login codes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub enum SmsPassState {
-    NotRequested,
-    Active { phone: PhoneNumber },
-    Suspended,
-}
-
-impl SmsPassState {
-    pub fn code(&self) -> &'static str {
-        match self {
-            SmsPassState::NotRequested => "not_requested",
-            SmsPassState::Active { .. } => "active",
-            SmsPassState::Suspended => "suspended",
-        }
-    }
-    pub fn login_phone(&self) -> Option<&PhoneNumber> {
-        match self {
-            SmsPassState::Active { phone } => Some(phone),
-            _ => None,
-        }
-    }
-}
+/// The smsPASS state machine lives in `domain::smspass`; its state is part of the account.
+pub use super::smspass::SmsPassState;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Citizen {

@@ -3,5 +3,6 @@ pub mod citizen;
 pub mod ids;
 pub mod loa;
 pub mod release;
+pub mod smspass;
 pub mod sp;
 pub mod staff;

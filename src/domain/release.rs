@@ -76,7 +76,7 @@ mod tests {
             given_name: "Janez".into(),
             family_name: "Novak".into(),
             email: None,
-            smspass: SmsPassState::NotRequested,
+            smspass: SmsPassState::not_requested(),
             locked: false,
             email_verified: false,
             address: None,

@@ -3,7 +3,8 @@
 use super::Services;
 use crate::audit::{AuditEvent, AuditKind};
 use crate::auth::client_cert::{self, CertError, QualifiedCert};
-use crate::storage::{RegisteredCert, StorageError};
+use crate::domain::citizen::Citizen;
+use crate::storage::{ActivationRequestRecord, RegisteredCert, StorageError};
 use serde_json::json;
 use std::net::IpAddr;
 
@@ -15,6 +16,8 @@ pub enum ClientCertError {
     Refused(#[from] CertError),
     #[error("this certificate is already registered")]
     AlreadyRegistered,
+    #[error("activation: {0}")]
+    Activation(#[from] crate::service::activation::ActivationError),
     #[error("storage: {0}")]
     Internal(String),
 }
@@ -132,4 +135,60 @@ impl Services {
             .into_iter()
             .find(|c| c.not_after > now))
     }
+
+    /// What the certificate page shows: the registered certificates, and whether path B may start
+    /// (a still-valid registered certificate and an smsPASS state that allows a new request).
+    pub async fn certificate_page(
+        &self,
+        citizen: &Citizen,
+    ) -> Result<CertificatePage, ClientCertError> {
+        let registered = self.client_certs_of(&citizen.id.0).await?;
+        let now = self.now_ms();
+        let has_valid = registered.iter().any(|c| c.not_after > now);
+        let view = self.smspass_view(citizen).await?;
+        Ok(CertificatePage {
+            can_start_activation: has_valid && view.can_start,
+            has_address: citizen.address.is_some(),
+            registered,
+        })
+    }
+
+    /// Path B: starts smsPASS activation on the strength of a registered qualified certificate and
+    /// queues the postal letter that will carry the activation code to the permanent address.
+    pub async fn start_activation_by_certificate(
+        &self,
+        citizen: &Citizen,
+        lang: &str,
+        client_addr: Option<String>,
+    ) -> Result<ActivationRequestRecord, ClientCertError> {
+        if citizen.address.is_none() {
+            return Err(ClientCertError::Activation(
+                crate::service::activation::ActivationError::Invalid(
+                    "no permanent address on file for the letter".into(),
+                ),
+            ));
+        }
+        if self.valid_client_cert_of(&citizen.id.0).await?.is_none() {
+            return Err(ClientCertError::NoCertificate);
+        }
+        let req = self
+            .start_activation_with_certificate(citizen, true, lang, client_addr)
+            .await?;
+        self.queue_activation_letter(
+            &citizen.id.0,
+            &req.reference,
+            &format!("citizen:{}", citizen.username),
+        )
+        .await
+        .map_err(|e| ClientCertError::Internal(e.to_string()))?;
+        Ok(req)
+    }
+}
+
+/// See [`Services::certificate_page`].
+#[derive(Debug, Clone)]
+pub struct CertificatePage {
+    pub registered: Vec<RegisteredCert>,
+    pub can_start_activation: bool,
+    pub has_address: bool,
 }

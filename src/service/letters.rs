@@ -26,8 +26,6 @@ pub enum LettersError {
     Render(#[from] LetterError),
     #[error("cannot write {0}: {1}")]
     Write(String, String),
-    #[error("activation code for letter {0}: {1}")]
-    Code(String, String),
     #[error("{0}")]
     Invalid(String),
 }
@@ -100,8 +98,13 @@ impl Services {
     }
 
     /// Writes the pending letters as one PDF batch `letters-<timestamp>.pdf` in `out_dir` and marks
-    /// them dispatched. A letter whose citizen has no permanent address on file stays pending. If the file cannot be
-    /// written nothing is marked; if marking fails the file is removed.
+    /// them dispatched. A letter stays pending when its citizen has no permanent address on file or
+    /// no code could be issued for it (the report says why).
+    ///
+    /// Order of steps: the batch file is created (empty, under a temporary name) before any code is
+    /// issued, so an unusable folder changes nothing; then codes are issued, the PDF written and
+    /// renamed, and the letters marked dispatched in one transaction. If writing fails nothing is
+    /// marked; if marking fails the file is removed.
     pub async fn export_letters(
         &self,
         out_dir: &Path,
@@ -109,26 +112,45 @@ impl Services {
         actor: &str,
     ) -> Result<ExportReport, LettersError> {
         let today = self.clock.now().date_naive();
-        let mut letters = Vec::new();
-        let mut ids = Vec::new();
+        let mut ready = Vec::new();
         let mut skipped = Vec::new();
         for rec in self.store.pending_letters(MAX_BATCH).await? {
-            let Some(citizen) = self.store.get_citizen(&rec.citizen_id).await? else {
-                skipped.push((rec.id.clone(), "citizen not found".into()));
-                continue;
+            match self.store.get_citizen(&rec.citizen_id).await? {
+                None => skipped.push((rec.id.clone(), "citizen not found".into())),
+                Some(c) if c.address.is_none() => {
+                    skipped.push((rec.id.clone(), "no postal address on file".into()))
+                }
+                Some(c) => ready.push((rec, c)),
+            }
+        }
+        if ready.is_empty() {
+            return Ok(ExportReport {
+                file: None,
+                dispatched: 0,
+                skipped,
+            });
+        }
+        let stamp = self.clock.now().format("%Y%m%dT%H%M%S%3fZ");
+        let name = format!("letters-{stamp}.pdf");
+        let batch = BatchFile::create(out_dir, &name)?;
+        let mut letters = Vec::new();
+        let mut ids = Vec::new();
+        for (rec, citizen) in ready {
+            let code = match codes.issue_code(self, &rec, &citizen).await {
+                Ok(c) => c,
+                Err(e) => {
+                    skipped.push((rec.id.clone(), format!("no activation code: {e}")));
+                    continue;
+                }
             };
-            let Some(address_lines) = citizen.address.as_ref().map(|a| a.lines()) else {
-                skipped.push((rec.id.clone(), "no postal address on file".into()));
-                continue;
-            };
-            let code = codes
-                .issue_code(self, &rec, &citizen)
-                .await
-                .map_err(|e| LettersError::Code(rec.id.clone(), e))?;
             letters.push(Letter {
                 reference: rec.request_ref.clone(),
                 name: format!("{} {}", citizen.given_name, citizen.family_name),
-                address_lines,
+                address_lines: citizen
+                    .address
+                    .as_ref()
+                    .map(|a| a.lines())
+                    .unwrap_or_default(),
                 activation_code: code.code.expose().to_string(),
                 expires_on: code.expires_on,
                 date: today,
@@ -137,17 +159,22 @@ impl Services {
             ids.push(rec.id);
         }
         if letters.is_empty() {
+            batch.abandon();
             return Ok(ExportReport {
                 file: None,
                 dispatched: 0,
                 skipped,
             });
         }
-        let pdf = render_batch(&letters)?;
+        let pdf = match render_batch(&letters) {
+            Ok(p) => p,
+            Err(e) => {
+                batch.abandon();
+                return Err(e.into());
+            }
+        };
         drop(letters);
-        let stamp = self.clock.now().format("%Y%m%dT%H%M%S%3fZ");
-        let name = format!("letters-{stamp}.pdf");
-        let file = write_new(out_dir, &name, &pdf)?;
+        let file = batch.commit(&pdf)?;
         let ev = AuditEvent::new(AuditKind::LettersDispatched)
             .actor(actor)
             .detail(json!({ "batch": name, "letters": ids.len(), "letter_ids": ids }));
@@ -169,43 +196,100 @@ impl Services {
     }
 }
 
-/// Writes `bytes` to `dir/name` through a temporary file in the same folder (never over an existing
-/// file); on any failure nothing is left behind.
-fn write_new(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf, LettersError> {
-    let fail =
-        |p: &Path, e: std::io::Error| LettersError::Write(p.display().to_string(), e.to_string());
-    let target = dir.join(name);
-    if target.exists() {
-        return Err(fail(
-            &target,
-            std::io::Error::new(std::io::ErrorKind::AlreadyExists, "file exists"),
-        ));
-    }
-    let part = dir.join(format!(".{name}.part"));
-    let written = (|| {
-        let mut f = std::fs::OpenOptions::new()
+/// A batch file being written: `.NAME.part` beside the final name until [`commit`](Self::commit).
+struct BatchFile {
+    part: PathBuf,
+    target: PathBuf,
+    file: std::fs::File,
+}
+
+impl BatchFile {
+    /// Creates the temporary file (never over an existing batch).
+    fn create(dir: &Path, name: &str) -> Result<BatchFile, LettersError> {
+        let target = dir.join(name);
+        let fail =
+            |e: std::io::Error| LettersError::Write(target.display().to_string(), e.to_string());
+        if target.exists() {
+            return Err(fail(std::io::Error::new(
+                std::io::ErrorKind::AlreadyExists,
+                "file exists",
+            )));
+        }
+        let part = dir.join(format!(".{name}.part"));
+        let file = std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
-            .open(&part)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&part, &target)
-    })();
-    if let Err(e) = written {
-        let _ = std::fs::remove_file(&part);
-        return Err(fail(&target, e));
+            .open(&part)
+            .map_err(fail)?;
+        Ok(BatchFile { part, target, file })
     }
-    Ok(target)
+
+    /// Writes, syncs and renames to the final name; on failure nothing is left behind.
+    fn commit(mut self, bytes: &[u8]) -> Result<PathBuf, LettersError> {
+        let written = self
+            .file
+            .write_all(bytes)
+            .and_then(|()| self.file.sync_all())
+            .and_then(|()| std::fs::rename(&self.part, &self.target));
+        match written {
+            Ok(()) => Ok(self.target),
+            Err(e) => {
+                let target = self.target.display().to_string();
+                self.abandon();
+                Err(LettersError::Write(target, e.to_string()))
+            }
+        }
+    }
+
+    fn abandon(self) {
+        drop(self.file);
+        if let Err(e) = std::fs::remove_file(&self.part) {
+            tracing::warn!(file = %self.part.display(), error = %e, "temporary batch file not removed");
+        }
+    }
+}
+
+/// The activation service as the issuer of letter codes: the letter's `request_ref` is the path B
+/// request's reference; the code is issued (and stored hashed) by the activation service.
+struct ActivationLetterCodes;
+
+impl LetterCodeIssuer for ActivationLetterCodes {
+    fn issue_code<'a>(
+        &'a self,
+        svc: &'a Services,
+        letter: &'a LetterRecord,
+        _citizen: &'a Citizen,
+    ) -> BoxFuture<'a, Result<IssuedCode, String>> {
+        Box::pin(async move {
+            let req = svc
+                .store
+                .activation_request_by_reference(&letter.request_ref)
+                .await
+                .map_err(|e| e.to_string())?
+                .ok_or_else(|| format!("no activation request {}", letter.request_ref))?;
+            if req.citizen_id != letter.citizen_id {
+                return Err(format!("request {} is another citizen's", req.reference));
+            }
+            let code = svc
+                .issue_letter_code(&req.id)
+                .await
+                .map_err(|e| e.to_string())?;
+            // The code expires `code_ttl_days` from now; print the last whole day it is valid.
+            let last_day = svc.clock.now()
+                + chrono::Duration::days(svc.cfg.activation.code_ttl_days)
+                - chrono::Duration::days(1);
+            Ok(IssuedCode {
+                code,
+                expires_on: last_day.date_naive(),
+            })
+        })
+    }
 }
 
 impl Services {
     /// The code issuer a real export uses: the activation service.
-    pub fn letter_code_issuer(&self) -> Result<Box<dyn LetterCodeIssuer>, LettersError> {
-        Err(LettersError::Invalid(
-            "letters export needs activation codes from the activation service, which this build \
-             does not have yet"
-                .into(),
-        ))
+    pub fn letter_code_issuer(&self) -> Box<dyn LetterCodeIssuer> {
+        Box::new(ActivationLetterCodes)
     }
 }
 
@@ -215,7 +299,7 @@ pub async fn export_command(
     out_dir: &Path,
     actor: &str,
 ) -> Result<String, LettersError> {
-    let codes = svc.letter_code_issuer()?;
+    let codes = svc.letter_code_issuer();
     let r = svc.export_letters(out_dir, codes.as_ref(), actor).await?;
     let mut s = match &r.file {
         Some(f) => format!("wrote {} letter(s) to {}", r.dispatched, f.display()),
@@ -231,8 +315,12 @@ pub async fn export_command(
 mod tests {
     use super::*;
 
+    fn write_new(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf, LettersError> {
+        BatchFile::create(dir, name)?.commit(bytes)
+    }
+
     #[test]
-    fn write_new_refuses_missing_folder_and_existing_file() {
+    fn batch_file_refuses_missing_folder_and_existing_file() {
         let dir = tempfile::tempdir().unwrap_or_else(|_| unreachable!());
         let missing = dir.path().join("nope");
         assert!(write_new(&missing, "a.pdf", b"x").is_err());
@@ -242,6 +330,9 @@ mod tests {
             std::fs::read(dir.path().join("a.pdf")).ok(),
             Some(b"x".to_vec())
         );
+        if let Ok(b) = BatchFile::create(dir.path(), "b.pdf") {
+            b.abandon();
+        }
         let left: Vec<_> = std::fs::read_dir(dir.path())
             .map(|r| r.filter_map(Result::ok).map(|e| e.file_name()).collect())
             .unwrap_or_default();

@@ -1,5 +1,6 @@
 //! Use cases. They orchestrate `auth`, `saml`, `notify` and `storage`; the web layer calls exactly one
 //! of these per request.
+pub mod activation;
 pub mod catalog;
 pub mod citizen_session;
 pub mod citizens;
@@ -7,6 +8,7 @@ pub mod client_cert;
 pub mod demo;
 pub mod letters;
 pub mod login;
+pub mod office;
 pub mod remote_metadata;
 mod respond;
 pub mod sp_admin;

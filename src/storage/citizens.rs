@@ -1,7 +1,7 @@
 use super::entity::{citizen, credential};
 use super::{audit, is_unique_violation, StorageError, Store};
 use crate::audit::AuditEvent;
-use crate::domain::citizen::{Address, Citizen, SmsPassState};
+use crate::domain::citizen::{Address, Citizen};
 use crate::domain::ids::{CitizenId, PhoneNumber, Username};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set, TransactionTrait,
@@ -19,20 +19,7 @@ pub struct NewCitizen {
 fn to_domain(m: citizen::Model) -> Result<Citizen, StorageError> {
     let username = Username::parse(&m.username)
         .map_err(|_| StorageError::Corrupt(format!("username of {}", m.id)))?;
-    let smspass = match m.smspass_state.as_str() {
-        "active" => {
-            let phone = m
-                .phone
-                .as_deref()
-                .and_then(|p| PhoneNumber::parse(p, "386").ok())
-                .ok_or_else(|| {
-                    StorageError::Corrupt(format!("active smsPASS without phone: {}", m.id))
-                })?;
-            SmsPassState::Active { phone }
-        }
-        "suspended" => SmsPassState::Suspended,
-        _ => SmsPassState::NotRequested,
-    };
+    let smspass = super::activation::state_of(&m)?;
     let address = match (m.address_street, m.address_postcode, m.address_city) {
         (Some(street), Some(postcode), Some(city)) => Some(Address {
             street,
@@ -77,6 +64,10 @@ impl Store {
             address_street: Set(c.address.as_ref().map(|a| a.street.clone())),
             address_postcode: Set(c.address.as_ref().map(|a| a.postcode.clone())),
             address_city: Set(c.address.as_ref().map(|a| a.city.clone())),
+            smspass_request_id: Set(None),
+            smspass_path: Set(None),
+            smspass_changed_at: Set(None),
+            smspass_reason: Set(None),
         }
         .insert(&txn)
         .await
@@ -171,6 +162,9 @@ impl Store {
         self.update_citizen(id, now_ms, ev, move |am| {
             am.phone = Set(Some(phone));
             am.smspass_state = Set("active".into());
+            am.smspass_request_id = Set(None);
+            am.smspass_path = Set(None);
+            am.smspass_changed_at = Set(Some(now_ms));
         })
         .await
     }

@@ -1,4 +1,8 @@
 //! Persistence. The only module that names sea_orm; it hands out plain types, never ActiveModels.
+mod activation;
+pub use activation::{
+    ActivationCodeRecord, ActivationRequestRecord, IdentityCheckRecord, PhoneVerificationRecord,
+};
 mod audit;
 mod certs_letters;
 pub use certs_letters::{LetterCounts, LetterRecord, LetterStatus, RegisteredCert};

@@ -34,6 +34,8 @@ pub enum WebError {
     /// Logged in as staff, but without the role this page needs.
     #[error("forbidden: {0}")]
     Forbidden(String),
+    #[error("not found: {0}")]
+    NotFound(String),
     /// Not logged in to the user pages (or not at the level the page needs): redirect to the citizen
     /// login, then back to this local path.
     #[error("citizen login required")]
@@ -50,6 +52,7 @@ impl From<crate::service::client_cert::ClientCertError> for WebError {
             E::NoCertificate => WebError::BadRequest("no client certificate".into()),
             E::Refused(r) => WebError::CertRefused(r.to_string()),
             E::AlreadyRegistered => WebError::BadRequest("certificate already registered".into()),
+            E::Activation(a) => WebError::from(a),
             E::Internal(s) => WebError::Internal(s),
         }
     }
@@ -58,6 +61,18 @@ impl From<crate::service::client_cert::ClientCertError> for WebError {
 impl From<crate::service::letters::LettersError> for WebError {
     fn from(e: crate::service::letters::LettersError) -> Self {
         WebError::Internal(e.to_string())
+    }
+}
+
+impl From<crate::service::activation::ActivationError> for WebError {
+    fn from(e: crate::service::activation::ActivationError) -> Self {
+        use crate::service::activation::ActivationError;
+        match e {
+            ActivationError::Illegal(t) => WebError::BadRequest(t.to_string()),
+            ActivationError::Invalid(s) | ActivationError::Conflict(s) => WebError::BadRequest(s),
+            ActivationError::NotFound(s) => WebError::NotFound(s),
+            ActivationError::Internal(s) => WebError::Internal(s),
+        }
     }
 }
 
@@ -111,6 +126,7 @@ impl WebError {
             WebError::Internal(_) => "error.internal",
             WebError::StaffLogin(_) => "staff.login_required",
             WebError::Forbidden(_) => "error.forbidden",
+            WebError::NotFound(_) => "error.not_found",
             WebError::CitizenLogin { .. } => "account.login_required",
             WebError::CertRefused(_) => "error.cert_refused",
         }
@@ -127,6 +143,7 @@ impl ResponseError for WebError {
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             WebError::StaffLogin(_) => StatusCode::SEE_OTHER,
             WebError::Forbidden(_) => StatusCode::FORBIDDEN,
+            WebError::NotFound(_) => StatusCode::NOT_FOUND,
             WebError::CitizenLogin { .. } => StatusCode::SEE_OTHER,
             WebError::CertRefused(_) => StatusCode::FORBIDDEN,
         }

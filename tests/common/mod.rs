@@ -6,6 +6,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod account;
+pub mod activation;
 pub mod sp;
 pub mod staff;
 pub mod tls;

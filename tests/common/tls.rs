@@ -1,6 +1,6 @@
 //! The real app behind rustls (optional client certificates from a test "qualified" CA), beside its
 //! plain-http listener, and reqwest clients that present certificates.
-use super::{Backend, TestApp};
+use super::{Backend, TestApp, TestSp};
 use pass_idp::config::Config;
 
 #[path = "../../src/auth/client_cert_testpki.rs"]
@@ -22,11 +22,12 @@ impl TlsTestApp {
     /// Spawns the app with `qualified_ca` as the only qualified CA, the plain listener trusting
     /// `trusted_proxies` for the certificate header, and a TLS listener.
     pub async fn spawn(backend: Backend, trusted_proxies: &[&str]) -> TlsTestApp {
-        Self::spawn_with(backend, trusted_proxies, |_| {}).await
+        Self::spawn_with(backend, &[], trusted_proxies, |_| {}).await
     }
 
     pub async fn spawn_with(
         backend: Backend,
+        sps: &[&TestSp],
         trusted_proxies: &[&str],
         tweak: impl FnOnce(&mut Config),
     ) -> TlsTestApp {
@@ -36,7 +37,7 @@ impl TlsTestApp {
         let ca_file = dir.path().join("qualified-ca.pem");
         std::fs::write(&ca_file, qualified_ca.pem()).unwrap();
         let proxies: Vec<String> = trusted_proxies.iter().map(|s| s.to_string()).collect();
-        let app = TestApp::spawn_with(backend, &[], move |c| {
+        let app = TestApp::spawn_with(backend, sps, move |c| {
             c.client_cert.qualified_cas = vec![ca_file];
             c.client_cert.trusted_proxies = proxies;
             tweak(c);

@@ -17,6 +17,10 @@ pub struct Model {
     pub address_street: Option<String>,
     pub address_postcode: Option<String>,
     pub address_city: Option<String>,
+    pub smspass_request_id: Option<String>,
+    pub smspass_path: Option<String>,
+    pub smspass_changed_at: Option<i64>,
+    pub smspass_reason: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

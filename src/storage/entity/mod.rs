@@ -1,3 +1,5 @@
+pub mod activation_code;
+pub mod activation_request;
 pub mod audit_event;
 pub mod citizen;
 pub mod client_cert;
@@ -5,6 +7,7 @@ pub mod credential;
 pub mod letter;
 pub mod login_transaction;
 pub mod otp_challenge;
+pub mod phone_verification;
 pub mod seen_request;
 pub mod session_participant;
 pub mod sso_session;

@@ -98,8 +98,7 @@ pub async fn home(
     s: CitizenSession,
     lang: Lang,
 ) -> Result<HttpResponse, WebError> {
-    let code = s.citizen.smspass.code();
-    let smspass = json!({ "state": code, "state_key": format!("account.smspass.state.{code}") });
+    let smspass = st.services.smspass_view(&s.citizen).await?;
     render(
         &st,
         "account_home",

@@ -56,7 +56,8 @@ pub async fn page(
     cert: PresentedCert,
     q: web::Query<PageQuery>,
 ) -> Result<HttpResponse, WebError> {
-    let registered = st.services.client_certs_of(&s.citizen.id.0).await?;
+    let p = st.services.certificate_page(&s.citizen).await?;
+    let registered = p.registered;
     let presented = cert.0.as_ref().map(|c| {
         let mut v = cert_view(c);
         v["registered"] = json!(registered
@@ -87,6 +88,8 @@ pub async fn page(
             "registered": rows,
             "presented": presented,
             "done": q.done.as_deref() == Some("registered"),
+            "can_start_activation": p.can_start_activation,
+            "no_address": !p.has_address,
             "csrf": s.csrf(&st)?,
         }),
     )
@@ -107,8 +110,26 @@ pub async fn register(
     Ok(see_other("/account/certificate?done=registered"))
 }
 
+/// Path B: starts activation with the registered certificate; the code comes by post.
+pub async fn start_activation(
+    st: web::Data<AppState>,
+    s: CitizenSession,
+    _form: CitizenCsrfForm<CsrfOnly>,
+    lang: Lang,
+    addr: ClientAddr,
+) -> Result<HttpResponse, WebError> {
+    st.services
+        .start_activation_by_certificate(&s.citizen, lang.0, addr.0)
+        .await?;
+    Ok(see_other("/account/activation"))
+}
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/certificate", web::get().to(check))
         .route("/account/certificate", web::get().to(page))
-        .route("/account/certificate", web::post().to(register));
+        .route("/account/certificate", web::post().to(register))
+        .route(
+            "/account/certificate/activate",
+            web::post().to(start_activation),
+        );
 }

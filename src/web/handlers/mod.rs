@@ -1,4 +1,5 @@
 pub mod account_session;
+pub mod activation;
 pub mod audit;
 pub mod catalog;
 pub mod certificate;
@@ -7,6 +8,7 @@ pub mod forms;
 pub mod health;
 pub mod letters;
 pub mod login;
+pub mod office;
 pub mod operator;
 pub mod sso;
 pub mod staff;
@@ -44,6 +46,8 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     operator::routes(cfg);
     certificate::routes(cfg);
     letters::routes(cfg);
+    office::routes(cfg);
+    activation::routes(cfg);
 }
 
 fn html(body: String) -> HttpResponse {

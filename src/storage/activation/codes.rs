@@ -1,0 +1,254 @@
+//! Activation codes (issued on approval, stored as keyed hashes, attempts counted in the row) and
+//! phone verifications (an SMS code to the number being registered).
+use super::super::entity::{activation_code as acode, phone_verification as pver};
+use super::super::{audit, StorageError, Store};
+use super::{set_request_status, set_state};
+use crate::audit::AuditEvent;
+use crate::domain::smspass::SmsPassState;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+};
+
+#[derive(Debug, Clone)]
+pub struct ActivationCodeRecord {
+    pub id: String,
+    pub citizen_id: String,
+    pub request_id: String,
+    pub code_hash: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub attempts: i32,
+    pub max_attempts: i32,
+    pub used_at: Option<i64>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PhoneVerificationRecord {
+    pub id: String,
+    pub citizen_id: String,
+    /// activate | change
+    pub purpose: String,
+    pub phone: String,
+    pub otp_hash: String,
+    /// The activation code that opened this verification (purpose activate).
+    pub code_id: Option<String>,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub attempts: i32,
+    pub sends: i32,
+    pub last_sent_at: i64,
+    pub used_at: Option<i64>,
+}
+
+fn code_from(m: acode::Model) -> ActivationCodeRecord {
+    ActivationCodeRecord {
+        id: m.id,
+        citizen_id: m.citizen_id,
+        request_id: m.request_id,
+        code_hash: m.code_hash,
+        created_at: m.created_at,
+        expires_at: m.expires_at,
+        attempts: m.attempts,
+        max_attempts: m.max_attempts,
+        used_at: m.used_at,
+    }
+}
+
+fn verification_from(m: pver::Model) -> PhoneVerificationRecord {
+    PhoneVerificationRecord {
+        id: m.id,
+        citizen_id: m.citizen_id,
+        purpose: m.purpose,
+        phone: m.phone,
+        otp_hash: m.otp_hash,
+        code_id: m.code_id,
+        created_at: m.created_at,
+        expires_at: m.expires_at,
+        attempts: m.attempts,
+        sends: m.sends,
+        last_sent_at: m.last_sent_at,
+        used_at: m.used_at,
+    }
+}
+
+impl Store {
+    /// Approves the request (path A: by an officer; path B: `decided_by` None), stores the code's hash
+    /// and moves the citizen to CodeIssued, in one transaction.
+    pub async fn issue_activation_code(
+        &self,
+        code: &ActivationCodeRecord,
+        decided_by: Option<&str>,
+        from: &SmsPassState,
+        to: &SmsPassState,
+        ev: &AuditEvent,
+    ) -> Result<(), StorageError> {
+        let now = code.created_at;
+        let txn = self.db.begin().await?;
+        set_request_status(
+            &txn,
+            &code.request_id,
+            &["open"],
+            "approved",
+            Some((now, decided_by, None)),
+        )
+        .await?;
+        acode::ActiveModel {
+            id: Set(code.id.clone()),
+            citizen_id: Set(code.citizen_id.clone()),
+            request_id: Set(code.request_id.clone()),
+            code_hash: Set(code.code_hash.clone()),
+            created_at: Set(now),
+            expires_at: Set(code.expires_at),
+            attempts: Set(0),
+            max_attempts: Set(code.max_attempts),
+            used_at: Set(None),
+        }
+        .insert(&txn)
+        .await?;
+        set_state(&txn, &code.citizen_id, from, to, None, now).await?;
+        audit::write(&txn, ev, now).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// The newest code issued for the request (used or not).
+    pub async fn activation_code_for(
+        &self,
+        request_id: &str,
+    ) -> Result<Option<ActivationCodeRecord>, StorageError> {
+        Ok(acode::Entity::find()
+            .filter(acode::Column::RequestId.eq(request_id))
+            .order_by_desc(acode::Column::CreatedAt)
+            .one(&self.db)
+            .await?
+            .map(code_from))
+    }
+
+    /// Counts one attempt before the code is compared, atomically and only while the code is unused
+    /// and attempts remain. `false`: no attempt left.
+    pub async fn activation_code_take_attempt(&self, code_id: &str) -> Result<bool, StorageError> {
+        let r = acode::Entity::update_many()
+            .col_expr(
+                acode::Column::Attempts,
+                Expr::col(acode::Column::Attempts).add(1),
+            )
+            .filter(acode::Column::Id.eq(code_id))
+            .filter(acode::Column::UsedAt.is_null())
+            .filter(Expr::col(acode::Column::Attempts).lt(Expr::col(acode::Column::MaxAttempts)))
+            .exec(&self.db)
+            .await?;
+        Ok(r.rows_affected == 1)
+    }
+
+    /// Stores a new verification (earlier unused ones of the same citizen and purpose become void).
+    pub async fn create_phone_verification(
+        &self,
+        rec: &PhoneVerificationRecord,
+        ev: &AuditEvent,
+    ) -> Result<(), StorageError> {
+        let txn = self.db.begin().await?;
+        pver::Entity::delete_many()
+            .filter(pver::Column::CitizenId.eq(rec.citizen_id.as_str()))
+            .filter(pver::Column::Purpose.eq(rec.purpose.as_str()))
+            .filter(pver::Column::UsedAt.is_null())
+            .exec(&txn)
+            .await?;
+        pver::ActiveModel {
+            id: Set(rec.id.clone()),
+            citizen_id: Set(rec.citizen_id.clone()),
+            purpose: Set(rec.purpose.clone()),
+            phone: Set(rec.phone.clone()),
+            otp_hash: Set(rec.otp_hash.clone()),
+            code_id: Set(rec.code_id.clone()),
+            created_at: Set(rec.created_at),
+            expires_at: Set(rec.expires_at),
+            attempts: Set(0),
+            sends: Set(rec.sends),
+            last_sent_at: Set(rec.last_sent_at),
+            used_at: Set(None),
+        }
+        .insert(&txn)
+        .await?;
+        audit::write(&txn, ev, rec.created_at).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// The citizen's newest unused verification for `purpose`.
+    pub async fn pending_phone_verification(
+        &self,
+        citizen_id: &str,
+        purpose: &str,
+    ) -> Result<Option<PhoneVerificationRecord>, StorageError> {
+        Ok(pver::Entity::find()
+            .filter(pver::Column::CitizenId.eq(citizen_id))
+            .filter(pver::Column::Purpose.eq(purpose))
+            .filter(pver::Column::UsedAt.is_null())
+            .order_by_desc(pver::Column::CreatedAt)
+            .one(&self.db)
+            .await?
+            .map(verification_from))
+    }
+
+    /// Counts one attempt before comparing; `false` when none remain or it is used.
+    pub async fn phone_verification_take_attempt(
+        &self,
+        id: &str,
+        max: i32,
+    ) -> Result<bool, StorageError> {
+        let r = pver::Entity::update_many()
+            .col_expr(
+                pver::Column::Attempts,
+                Expr::col(pver::Column::Attempts).add(1),
+            )
+            .filter(pver::Column::Id.eq(id))
+            .filter(pver::Column::UsedAt.is_null())
+            .filter(pver::Column::Attempts.lt(max))
+            .exec(&self.db)
+            .await?;
+        Ok(r.rows_affected == 1)
+    }
+
+    /// Finishes a verified phone registration: marks the verification (and, for activation, the
+    /// activation code) used — each only once — and moves the citizen to `to`, in one transaction.
+    pub async fn finish_phone_verification(
+        &self,
+        v: &PhoneVerificationRecord,
+        from: &SmsPassState,
+        to: &SmsPassState,
+        now_ms: i64,
+        ev: &AuditEvent,
+    ) -> Result<(), StorageError> {
+        let txn = self.db.begin().await?;
+        let r = pver::Entity::update_many()
+            .col_expr(pver::Column::UsedAt, Expr::value(now_ms))
+            .filter(pver::Column::Id.eq(v.id.as_str()))
+            .filter(pver::Column::UsedAt.is_null())
+            .exec(&txn)
+            .await?;
+        if r.rows_affected != 1 {
+            return Err(StorageError::Conflict(format!(
+                "phone verification {} already used",
+                v.id
+            )));
+        }
+        if let Some(code_id) = &v.code_id {
+            let r = acode::Entity::update_many()
+                .col_expr(acode::Column::UsedAt, Expr::value(now_ms))
+                .filter(acode::Column::Id.eq(code_id.as_str()))
+                .filter(acode::Column::UsedAt.is_null())
+                .exec(&txn)
+                .await?;
+            if r.rows_affected != 1 {
+                return Err(StorageError::Conflict(format!(
+                    "activation code {code_id} already used"
+                )));
+            }
+        }
+        set_state(&txn, &v.citizen_id, from, to, None, now_ms).await?;
+        audit::write(&txn, ev, now_ms).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+}
