@@ -106,6 +106,8 @@ async fn path_b_end_to_end_then_sso_login_with_smspass() {
         let r = account_login_default(app, &b, "ana", None).await;
         assert_eq!(r.location.as_deref(), Some("/account"), "{}", r.body);
         let cert_page = format!("{}/account/certificate", t.tls_base);
+        let home = b.get("/account").await;
+        assert!(home.body.contains("href=\"/account/certificate\""), "{}", home.body);
 
         // Without a registered certificate path B cannot start.
         let p = b.get(&cert_page).await;
