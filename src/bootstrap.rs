@@ -29,6 +29,8 @@ pub enum InitError {
     Views(String),
     #[error("metrics: {0}")]
     Metrics(String),
+    #[error("mail: {0}")]
+    Mail(String),
 }
 
 /// Marker in the subject of the committed development certificates.
@@ -75,11 +77,17 @@ pub async fn services(
         Some(s) => s,
         None => Arc::new(OutboxSms::new(cfg.sms.outbox_path.clone())),
     };
-    let mailer: Arc<dyn Mailer> = Arc::new(OutboxMailer::new(
-        cfg.mail.outbox_dir.clone(),
-        cfg.mail.from.clone(),
-        clock.clone(),
-    ));
+    let mailer: Arc<dyn Mailer> = match cfg.mail.provider.as_str() {
+        "smtp" => Arc::new(
+            crate::notify::mail::SmtpMailer::new(&cfg.mail, clock.clone())
+                .map_err(|e| InitError::Mail(e.to_string()))?,
+        ),
+        _ => Arc::new(OutboxMailer::new(
+            cfg.mail.outbox_dir.clone(),
+            cfg.mail.from.clone(),
+            clock.clone(),
+        )),
+    };
     let registry = SharedRegistry::load(&cfg.metadata_dir);
     for p in &registry.snapshot().problems {
         tracing::warn!(file = %p.file.display(), problem = %p.problem, "metadata file skipped");

@@ -6,8 +6,10 @@ use figment::Figment;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
-mod activation;
+mod account;
 mod remote;
+pub use account::{AccountConfig, SecretValue};
+mod activation;
 pub use activation::ActivationConfig;
 pub use remote::RemoteMetadata;
 mod tls;
@@ -42,6 +44,7 @@ pub struct Config {
     pub lockout: LockoutConfig,
     pub sms: SmsConfig,
     pub mail: MailConfig,
+    pub account: AccountConfig,
     pub activation: ActivationConfig,
     /// Signed metadata aggregates loaded from a URL (`[[remote_metadata]]`).
     pub remote_metadata: Vec<RemoteMetadata>,
@@ -178,10 +181,16 @@ impl Default for SmsConfig {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct MailConfig {
-    /// `outbox` (a folder of .eml files).
+    /// `outbox` (a folder of .eml files) or `smtp`.
     pub provider: String,
     pub outbox_dir: PathBuf,
     pub from: String,
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    /// `starttls`, `tls` (implicit TLS, e.g. port 465) or `none` (dev or loopback only).
+    pub smtp_tls: String,
+    pub smtp_username: String,
+    pub smtp_password: SecretValue,
 }
 
 impl Default for MailConfig {
@@ -190,6 +199,11 @@ impl Default for MailConfig {
             provider: "outbox".into(),
             outbox_dir: PathBuf::from("var/mail-outbox"),
             from: "pass-idp <noreply@localhost>".into(),
+            smtp_host: String::new(),
+            smtp_port: 587,
+            smtp_tls: "starttls".into(),
+            smtp_username: String::new(),
+            smtp_password: SecretValue::default(),
         }
     }
 }
@@ -216,6 +230,7 @@ impl Default for Config {
             lockout: LockoutConfig::default(),
             sms: SmsConfig::default(),
             mail: MailConfig::default(),
+            account: AccountConfig::default(),
             activation: ActivationConfig::default(),
             remote_metadata: Vec::new(),
             tls: TlsConfig::default(),
@@ -407,9 +422,8 @@ impl Config {
         {
             return Err(invalid("sms.default_country_code", "digits only, e.g. 386"));
         }
-        if self.mail.provider != "outbox" {
-            return Err(invalid("mail.provider", "supported providers: outbox"));
-        }
+        account::validate_mail(&self.mail, self.dev_mode)?;
+        account::validate(&self.account)?;
         activation::validate(&self.activation)?;
         remote::validate(&self.remote_metadata, self.dev_mode)?;
         tls::validate(&self.tls, &self.client_cert)?;

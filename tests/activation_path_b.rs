@@ -107,7 +107,11 @@ async fn path_b_end_to_end_then_sso_login_with_smspass() {
         assert_eq!(r.location.as_deref(), Some("/account"), "{}", r.body);
         let cert_page = format!("{}/account/certificate", t.tls_base);
         let home = b.get("/account").await;
-        assert!(home.body.contains("href=\"/account/certificate\""), "{}", home.body);
+        assert!(
+            home.body.contains("href=\"/account/certificate\""),
+            "{}",
+            home.body
+        );
 
         // Without a registered certificate path B cannot start.
         let p = b.get(&cert_page).await;

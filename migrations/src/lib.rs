@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m0001_core;
 mod m0002_staff;
 mod m0003_citizen_profile;
+mod m0004_email_tokens;
 mod m0005_activation;
 mod m0006_certs_letters;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0001_core::Migration),
             Box::new(m0002_staff::Migration),
             Box::new(m0003_citizen_profile::Migration),
+            Box::new(m0004_email_tokens::Migration),
             Box::new(m0005_activation::Migration),
             Box::new(m0006_certs_letters::Migration),
         ]

@@ -1,5 +1,6 @@
 //! Use cases. They orchestrate `auth`, `saml`, `notify` and `storage`; the web layer calls exactly one
 //! of these per request.
+pub mod account;
 pub mod activation;
 pub mod catalog;
 pub mod citizen_session;

@@ -1,4 +1,6 @@
 //! Persistence. The only module that names sea_orm; it hands out plain types, never ActiveModels.
+mod accounts;
+pub use accounts::{NewEmailToken, TokenEffect, TokenPurpose, TokenState};
 mod activation;
 pub use activation::{
     ActivationCodeRecord, ActivationRequestRecord, IdentityCheckRecord, PhoneVerificationRecord,

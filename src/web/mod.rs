@@ -50,4 +50,5 @@ pub fn build_app(
         .configure(handlers::routes)
 }
 pub mod extract_citizen;
+pub mod extract_public;
 pub mod extract_staff;

@@ -7,6 +7,7 @@
 
 pub mod account;
 pub mod activation;
+pub mod smtp;
 pub mod sp;
 pub mod staff;
 pub mod tls;

@@ -1,8 +1,10 @@
 //! E-mail to citizens. `Mailer` is the edge to the outside world; the dev/test provider writes one
 //! RFC 5322 `.eml` file per message into an outbox folder.
 mod outbox;
+mod smtp;
 
 pub use outbox::OutboxMailer;
+pub use smtp::SmtpMailer;
 
 use std::future::Future;
 use std::pin::Pin;

@@ -1,7 +1,7 @@
 //! Continue activation (activation code + phone, then the SMS code), suspend/resume by the citizen, and
 //! the change of phone (SMS code to the new number).
 use super::codes;
-use super::phone::{Checked, ACTIVATE, CHANGE};
+use super::phone::{Checked, PhoneCodeTo, ACTIVATE, CHANGE};
 use super::{ActivationError, Services};
 use crate::audit::{AuditEvent, AuditKind};
 use crate::domain::citizen::Citizen;
@@ -48,7 +48,7 @@ pub enum PhoneOutcome {
 impl From<Checked> for PhoneOutcome {
     fn from(c: Checked) -> Self {
         match c {
-            Checked::Ok(..) => PhoneOutcome::Done,
+            Checked::Ok(_) => PhoneOutcome::Done,
             Checked::Wrong { attempts_left } => PhoneOutcome::Wrong { attempts_left },
             Checked::Expired => PhoneOutcome::Expired,
             Checked::Void => PhoneOutcome::Void,
@@ -109,8 +109,13 @@ impl Services {
                 CodeOutcome::TooManyAttempts
             });
         }
-        self.send_phone_code(&c, ACTIVATE, &phone, Some(code.id), 1, lang, client_addr)
-            .await?;
+        let to = PhoneCodeTo {
+            purpose: ACTIVATE,
+            phone: &phone,
+            code_id: Some(code.id),
+            sends: 1,
+        };
+        self.send_phone_code(&c, to, lang, client_addr).await?;
         Ok(CodeOutcome::SmsSent {
             phone_masked: phone.masked(),
         })
@@ -146,9 +151,10 @@ impl Services {
         let checked = self
             .check_phone_code(&c, ACTIVATE, typed, client_addr.clone())
             .await?;
-        let Checked::Ok(v, phone) = checked else {
+        let Checked::Ok(ok) = checked else {
             return Ok(checked.into());
         };
+        let (v, phone) = *ok;
         let masked = phone.phone().masked();
         let from = c.smspass.clone();
         let to = from.clone().apply(Action::Activate(phone))?;
@@ -285,8 +291,13 @@ impl Services {
         if &phone == old {
             return Ok(CodeOutcome::BadPhone);
         }
-        self.send_phone_code(&c, CHANGE, &phone, None, 1, lang, client_addr)
-            .await?;
+        let to = PhoneCodeTo {
+            purpose: CHANGE,
+            phone: &phone,
+            code_id: None,
+            sends: 1,
+        };
+        self.send_phone_code(&c, to, lang, client_addr).await?;
         Ok(CodeOutcome::SmsSent {
             phone_masked: phone.masked(),
         })
@@ -306,9 +317,10 @@ impl Services {
         let checked = self
             .check_phone_code(&c, CHANGE, typed, client_addr.clone())
             .await?;
-        let Checked::Ok(v, phone) = checked else {
+        let Checked::Ok(ok) = checked else {
             return Ok(checked.into());
         };
+        let (v, phone) = *ok;
         let from = c.smspass.clone();
         let detail = serde_json::json!({
             "from": from.phone().map(|p| p.masked()),

@@ -11,9 +11,19 @@ use crate::storage::PhoneVerificationRecord;
 pub const ACTIVATE: &str = "activate";
 pub const CHANGE: &str = "change";
 
+/// Where a phone code goes and why.
+pub(super) struct PhoneCodeTo<'a> {
+    pub purpose: &'a str,
+    pub phone: &'a PhoneNumber,
+    /// The activation code that opened the verification (purpose activate).
+    pub code_id: Option<String>,
+    /// Which send of this verification this is (1 = first).
+    pub sends: i32,
+}
+
 /// The result of typing back a phone code.
 pub(super) enum Checked {
-    Ok(PhoneVerificationRecord, VerifiedPhone),
+    Ok(Box<(PhoneVerificationRecord, VerifiedPhone)>),
     Wrong {
         attempts_left: i32,
     },
@@ -39,13 +49,16 @@ impl Services {
     pub(super) async fn send_phone_code(
         &self,
         citizen: &Citizen,
-        purpose: &str,
-        phone: &PhoneNumber,
-        code_id: Option<String>,
-        sends: i32,
+        to: PhoneCodeTo<'_>,
         lang: &str,
         client_addr: Option<String>,
     ) -> Result<(), ActivationError> {
+        let PhoneCodeTo {
+            purpose,
+            phone,
+            code_id,
+            sends,
+        } = to;
         let now = self.clock.now();
         let id = uuid::Uuid::new_v4().to_string();
         let code = otp::generate(&self.rng, self.cfg.otp.digits);
@@ -113,16 +126,13 @@ impl Services {
         }
         let phone = PhoneNumber::parse(&v.phone, "386")
             .map_err(|_| ActivationError::Internal(format!("stored phone of {}", v.id)))?;
-        self.send_phone_code(
-            citizen,
+        let to = PhoneCodeTo {
             purpose,
-            &phone,
-            v.code_id.clone(),
-            v.sends + 1,
-            lang,
-            client_addr,
-        )
-        .await?;
+            phone: &phone,
+            code_id: v.code_id.clone(),
+            sends: v.sends + 1,
+        };
+        self.send_phone_code(citizen, to, lang, client_addr).await?;
         Ok(Some(Some(0)))
     }
 
@@ -155,10 +165,10 @@ impl Services {
         if otp::matches(&self.keyed, &v.id, typed, &v.otp_hash)? {
             let phone = PhoneNumber::parse(&v.phone, "386")
                 .map_err(|_| ActivationError::Internal(format!("stored phone of {}", v.id)))?;
-            return Ok(Checked::Ok(
+            return Ok(Checked::Ok(Box::new((
                 v,
                 VerifiedPhone::after_proof_of_possession(phone),
-            ));
+            ))));
         }
         let ev = AuditEvent::new(AuditKind::PhoneCodeFailed)
             .actor(format!("citizen:{}", citizen.username))

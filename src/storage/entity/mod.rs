@@ -4,6 +4,7 @@ pub mod audit_event;
 pub mod citizen;
 pub mod client_cert;
 pub mod credential;
+pub mod email_token;
 pub mod letter;
 pub mod login_transaction;
 pub mod otp_challenge;

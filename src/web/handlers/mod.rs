@@ -1,3 +1,5 @@
+pub mod account;
+mod account_reset;
 pub mod account_session;
 pub mod activation;
 pub mod audit;
@@ -42,6 +44,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/storitve", web::get().to(catalog::storitve))
         .route("/services", web::get().to(catalog::services));
     account_session::routes(cfg);
+    account::routes(cfg);
     staff::routes(cfg);
     operator::routes(cfg);
     certificate::routes(cfg);

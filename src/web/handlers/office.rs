@@ -241,3 +241,93 @@ pub async fn citizen_action(
         .await;
     after(&path, r, ok)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::web::views::Views;
+    use serde_json::json;
+
+    fn smspass(state: &str, all: bool) -> serde_json::Value {
+        json!({
+            "state": state, "state_key": format!("smspass.state.{state}"),
+            "next_key": format!("smspass.next.{state}"), "reference": "A-7K3M-9Q2P", "path": "A",
+            "phone": "+386•••456", "rejected_reason": "r", "reason": "r", "can_start": all,
+            "can_print_form": all, "can_enter_code": all, "awaiting_sms": all, "can_suspend": all,
+            "can_resume": all, "can_change_phone": all,
+        })
+    }
+
+    #[test]
+    fn activation_and_office_pages_render_in_both_languages() {
+        let Ok(v) = Views::new(false) else {
+            panic!("views")
+        };
+        let states = [
+            "not_requested",
+            "requested",
+            "identity_verified",
+            "code_issued",
+            "active",
+            "suspended",
+            "revoked",
+        ];
+        let r = json!({
+            "id": "1", "reference": "A-7K3M-9Q2P", "path": "A", "status": "open", "created": "t",
+            "citizen_id": "c", "username": "u", "given_name": "G", "family_name": "F", "email": "e@x",
+            "smspass_state": "requested", "smspass_state_key": "smspass.state.requested",
+            "document_type": "id_card", "document_number": "X1", "document_expiry": "2030-01-01",
+            "office": "UE", "checked": "t", "signed": "t", "decided": "t", "reason": "r",
+            "can_check": true, "can_sign": true, "can_approve": true, "can_reject": true,
+            "can_suspend": true, "can_resume": true, "can_revoke": true,
+        });
+        for lang in crate::i18n::LANGS {
+            for state in states {
+                for all in [true, false] {
+                    for page in ["account_activation", "account_phone"] {
+                        let out = v.render(
+                            page,
+                            lang,
+                            "/",
+                            json!({"title": "x", "smspass": smspass(state, all), "sms_phone": "+386•••456",
+                                "csrf": "c", "message": "activation.code_wrong", "message_extra": "2", "ok": false}),
+                        );
+                        assert!(out.is_ok(), "{page}/{lang}/{state}: {out:?}");
+                    }
+                }
+            }
+            let doc_types: Vec<_> = super::DOCUMENT_TYPES
+                .iter()
+                .map(|t| json!({"value": t, "key": format!("office.doc.{t}")}))
+                .collect();
+            for (page, data) in [
+                (
+                    "office_home",
+                    json!({"title": "x", "q": "novak", "searched": true, "rows": [r.clone()], "who": "A"}),
+                ),
+                (
+                    "office_home",
+                    json!({"title": "x", "q": "", "searched": true, "rows": [], "who": "A"}),
+                ),
+                (
+                    "account_activation_form",
+                    json!({"title": "x", "form": {"given_name": "Janez", "family_name": "Novak",
+                        "username": "janez", "address_lines": ["Ulica 1", "1000 Ljubljana"],
+                        "email": "j@x", "reference": "A-7K3M-9Q2P", "date": "01. 01. 2026"}}),
+                ),
+            ] {
+                let out = v.render(page, lang, "/", data);
+                assert!(out.is_ok(), "{page}/{lang}: {out:?}");
+            }
+            for m in super::MESSAGES {
+                let out = v.render(
+                    "office_request",
+                    lang,
+                    "/",
+                    json!({"title": "x", "r": r, "msg": format!("office.msg.{m}"), "refused": false,
+                        "csrf": "c", "doc_types": doc_types}),
+                );
+                assert!(out.is_ok(), "office_request/{lang}/{m}: {out:?}");
+            }
+        }
+    }
+}

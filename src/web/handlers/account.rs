@@ -1,0 +1,366 @@
+//! The citizen's own account pages: registration, e-mail verification, password change.
+//! (Password reset: `account_reset.rs`; login, logout and the home page: `account_session.rs`.)
+use super::forms::{render, CsrfOnly};
+use crate::auth::Secret;
+use crate::service::account::{
+    AccountError, ChangeOutcome, LinkOutcome, RegisterInput, RegisterOutcome,
+};
+use crate::web::error::WebError;
+use crate::web::extract::{ClientAddr, HasCsrf, Lang};
+use crate::web::extract_citizen::{CitizenCsrfForm, CitizenSession};
+use crate::web::extract_public::{PublicCsrf, PublicCsrfForm};
+use crate::web::state::AppState;
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+impl From<AccountError> for WebError {
+    fn from(e: AccountError) -> Self {
+        match e {
+            AccountError::Storage(e) => WebError::Internal(e.to_string()),
+            AccountError::Auth(e) => WebError::Internal(e.to_string()),
+        }
+    }
+}
+
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/account/register", web::get().to(register_page))
+        .route("/account/register", web::post().to(register_submit))
+        .route("/account/verify", web::get().to(verify))
+        .route("/account/verify/resend", web::post().to(resend))
+        .route("/account/password", web::get().to(password_page))
+        .route("/account/password", web::post().to(password_submit));
+    super::account_reset::routes(cfg);
+}
+
+/// A one-message page (`account_message`); `ok` decides the look. Refusals are pages too (status
+/// 200): error statuses are turned into the generic error page by the error handler.
+pub(super) fn message_page(
+    st: &AppState,
+    lang: &str,
+    back: &str,
+    ok: bool,
+    heading: &str,
+    message: &str,
+    extra: Value,
+) -> Result<HttpResponse, WebError> {
+    // Every flag the template looks at is present (strict mode).
+    let mut all = json!({"email": null, "resend_hint": false, "reset_again": false,
+        "login": false, "home": false});
+    if let (Value::Object(a), Value::Object(e)) = (&mut all, extra) {
+        a.extend(e);
+    }
+    render(
+        st,
+        "account_message",
+        lang,
+        back,
+        json!({
+            "title": "smsPASS",
+            "heading": heading,
+            "message": message,
+            "ok": ok,
+            "extra": all,
+        }),
+    )
+}
+
+#[derive(Deserialize)]
+pub struct RegisterForm {
+    csrf_token: String,
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password_repeat: String,
+    #[serde(default)]
+    given_name: String,
+    #[serde(default)]
+    family_name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    street: String,
+    #[serde(default)]
+    postcode: String,
+    #[serde(default)]
+    city: String,
+}
+impl HasCsrf for RegisterForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+fn register_view(
+    st: &AppState,
+    csrf: &PublicCsrf,
+    lang: &str,
+    values: Value,
+    messages: &[&str],
+) -> Result<HttpResponse, WebError> {
+    let resp = render(
+        st,
+        "account_register",
+        lang,
+        "/account/register",
+        json!({
+            "title": "smsPASS",
+            "csrf": csrf.token(),
+            "v": values,
+            "messages": messages,
+            "min_length": st.services.cfg.account.password_min_length,
+        }),
+    )?;
+    csrf.apply(resp)
+}
+
+pub async fn register_page(
+    st: web::Data<AppState>,
+    csrf: PublicCsrf,
+    lang: Lang,
+) -> Result<HttpResponse, WebError> {
+    let empty = json!({"username": "", "given_name": "", "family_name": "", "email": "",
+        "street": "", "postcode": "", "city": ""});
+    register_view(&st, &csrf, lang.0, empty, &[])
+}
+
+/// Keeps what was typed (never the passwords) to show the form again.
+fn typed(f: &RegisterForm) -> Value {
+    let cut = |s: &str, n: usize| s.chars().take(n).collect::<String>();
+    json!({
+        "username": cut(&f.username, 64),
+        "given_name": cut(&f.given_name, 200),
+        "family_name": cut(&f.family_name, 200),
+        "email": cut(&f.email, 254),
+        "street": cut(&f.street, 200),
+        "postcode": cut(&f.postcode, 10),
+        "city": cut(&f.city, 100),
+    })
+}
+
+pub async fn register_submit(
+    st: web::Data<AppState>,
+    form: PublicCsrfForm<RegisterForm>,
+    csrf: PublicCsrf,
+    lang: Lang,
+    addr: ClientAddr,
+) -> Result<HttpResponse, WebError> {
+    let f = form.0;
+    let values = typed(&f);
+    let input = RegisterInput {
+        username: f.username,
+        password: Secret::new(f.password),
+        password_repeat: Secret::new(f.password_repeat),
+        given_name: f.given_name,
+        family_name: f.family_name,
+        email: f.email,
+        street: f.street,
+        postcode: f.postcode,
+        city: f.city,
+    };
+    match st.services.register(input, lang.0, addr.0).await? {
+        RegisterOutcome::Created { email, mail_sent } => {
+            let message = if mail_sent {
+                "account.registered.mail_sent"
+            } else {
+                "account.registered.mail_failed"
+            };
+            message_page(
+                &st,
+                lang.0,
+                "/account/register",
+                true,
+                "account.registered.heading",
+                message,
+                json!({ "email": email, "login": true }),
+            )
+        }
+        RegisterOutcome::Refused(keys) => register_view(&st, &csrf, lang.0, values, &keys),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct TokenQuery {
+    #[serde(default)]
+    pub token: String,
+}
+
+/// Uses an e-mail verification link.
+pub async fn verify(
+    st: web::Data<AppState>,
+    q: web::Query<TokenQuery>,
+    lang: Lang,
+    addr: ClientAddr,
+) -> Result<HttpResponse, WebError> {
+    let outcome = st.services.verify_email(&q.token, addr.0).await?;
+    let message = match outcome {
+        LinkOutcome::Ok => "account.verified",
+        other => other.message_key(),
+    };
+    message_page(
+        &st,
+        lang.0,
+        "/account",
+        outcome == LinkOutcome::Ok,
+        "account.verify.heading",
+        message,
+        json!({ "login": true, "resend_hint": outcome != LinkOutcome::Ok }),
+    )
+}
+
+/// Mails a new verification link to the logged-in citizen.
+pub async fn resend(
+    st: web::Data<AppState>,
+    s: CitizenSession,
+    _form: CitizenCsrfForm<CsrfOnly>,
+    lang: Lang,
+    addr: ClientAddr,
+) -> Result<HttpResponse, WebError> {
+    let sent = st
+        .services
+        .send_verification(&s.citizen, lang.0, addr.0)
+        .await?;
+    let (ok, message) = match (sent, s.citizen.email_verified) {
+        (_, true) => (true, "account.verify.already"),
+        (true, false) => (true, "account.verify.resent"),
+        (false, false) => (false, "account.registered.mail_failed"),
+    };
+    message_page(
+        &st,
+        lang.0,
+        "/account",
+        ok,
+        "account.verify.heading",
+        message,
+        json!({ "email": s.citizen.email, "home": true }),
+    )
+}
+
+#[derive(Deserialize)]
+pub struct ChangeForm {
+    csrf_token: String,
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    password_repeat: String,
+}
+impl HasCsrf for ChangeForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+fn password_view(
+    st: &AppState,
+    s: &CitizenSession,
+    lang: &str,
+    message: Option<&str>,
+) -> Result<HttpResponse, WebError> {
+    render(
+        st,
+        "account_password",
+        lang,
+        "/account/password",
+        json!({
+            "title": "smsPASS",
+            "csrf": s.csrf(st)?,
+            "username": s.citizen.username.as_str(),
+            "message": message,
+            "min_length": st.services.cfg.account.password_min_length,
+        }),
+    )
+}
+
+pub async fn password_page(
+    st: web::Data<AppState>,
+    s: CitizenSession,
+    lang: Lang,
+) -> Result<HttpResponse, WebError> {
+    password_view(&st, &s, lang.0, None)
+}
+
+pub async fn password_submit(
+    st: web::Data<AppState>,
+    s: CitizenSession,
+    form: CitizenCsrfForm<ChangeForm>,
+    lang: Lang,
+    addr: ClientAddr,
+) -> Result<HttpResponse, WebError> {
+    let f = form.0;
+    let outcome = st
+        .services
+        .change_password(
+            &s.citizen,
+            &s.session_id,
+            &Secret::new(f.current_password),
+            &Secret::new(f.password),
+            &Secret::new(f.password_repeat),
+            addr.0,
+        )
+        .await?;
+    let refused =
+        |key: &str| -> Result<HttpResponse, WebError> { password_view(&st, &s, lang.0, Some(key)) };
+    match outcome {
+        ChangeOutcome::Changed { .. } => message_page(
+            &st,
+            lang.0,
+            "/account",
+            true,
+            "account.password.heading",
+            "account.password.changed",
+            json!({ "home": true }),
+        ),
+        ChangeOutcome::WrongPassword => refused("account.password.wrong_current"),
+        ChangeOutcome::Throttled => refused("account.password.throttled"),
+        ChangeOutcome::Refused(key) => refused(key),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::web::views::Views;
+    use serde_json::json;
+
+    #[test]
+    fn account_pages_render_in_both_languages() {
+        let Ok(v) = Views::new(false) else {
+            panic!("views")
+        };
+        let values = json!({"username": "<b>", "given_name": "", "family_name": "", "email": "",
+            "street": "", "postcode": "", "city": ""});
+        let extra = json!({"email": "a@b.si", "resend_hint": true, "reset_again": true,
+            "login": true, "home": true});
+        for lang in crate::i18n::LANGS {
+            for (name, data) in [
+                (
+                    "account_register",
+                    json!({"title": "x", "csrf": "c", "v": values, "min_length": 10,
+                        "messages": ["account.pw.weak", "account.err.username_taken"]}),
+                ),
+                (
+                    "account_message",
+                    json!({"title": "x", "heading": "account.reset.heading", "ok": false,
+                        "message": "account.link.used", "extra": extra}),
+                ),
+                (
+                    "account_password",
+                    json!({"title": "x", "csrf": "c", "username": "u", "min_length": 10,
+                        "message": "account.password.wrong_current"}),
+                ),
+                ("account_reset", json!({"title": "x", "csrf": "c"})),
+                (
+                    "account_reset_confirm",
+                    json!({"title": "x", "csrf": "c", "token": "t", "min_length": 10, "message": null}),
+                ),
+            ] {
+                let r = v.render(name, lang, "/", data);
+                assert!(r.is_ok(), "{name}/{lang}: {r:?}");
+                assert!(!r.unwrap_or_default().contains("<b>"), "escaped");
+            }
+        }
+    }
+}
