@@ -93,6 +93,11 @@ pub async fn services(
         tracing::warn!(file = %p.file.display(), problem = %p.problem, "metadata file skipped");
     }
     let metrics = Metrics::new().map_err(|e| InitError::Metrics(e.to_string()))?;
+    let client_certs = crate::auth::client_cert::ClientCertPolicy::from_config(&cfg.client_cert)
+        .map_err(|e| crate::config::ConfigError::Invalid {
+            key: "client_cert.qualified_cas",
+            why: e.to_string(),
+        })?;
     Ok(Services {
         reset_tasks: Arc::new(tokio::sync::Semaphore::new(cfg.account.reset_max_pending)),
         keyed: Keyed::new(&cfg.secrets.token)?,
@@ -107,5 +112,6 @@ pub async fn services(
         registry,
         signing_key: Arc::new(signing_key),
         metrics,
+        client_certs: Arc::new(client_certs),
     })
 }

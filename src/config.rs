@@ -12,6 +12,8 @@ pub use account::{AccountConfig, SecretValue};
 mod activation;
 pub use activation::ActivationConfig;
 pub use remote::RemoteMetadata;
+mod tls;
+pub use tls::{ClientCertConfig, TlsConfig};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -46,6 +48,10 @@ pub struct Config {
     pub activation: ActivationConfig,
     /// Signed metadata aggregates loaded from a URL (`[[remote_metadata]]`).
     pub remote_metadata: Vec<RemoteMetadata>,
+    /// TLS termination by the IdP itself (`[tls]`).
+    pub tls: TlsConfig,
+    /// Qualified client certificates (`[client_cert]`).
+    pub client_cert: ClientCertConfig,
 }
 
 /// Keys for keyed hashes. At least 32 characters each outside dev mode.
@@ -227,6 +233,8 @@ impl Default for Config {
             account: AccountConfig::default(),
             activation: ActivationConfig::default(),
             remote_metadata: Vec::new(),
+            tls: TlsConfig::default(),
+            client_cert: ClientCertConfig::default(),
         }
     }
 }
@@ -418,6 +426,7 @@ impl Config {
         account::validate(&self.account)?;
         activation::validate(&self.activation)?;
         remote::validate(&self.remote_metadata, self.dev_mode)?;
+        tls::validate(&self.tls, &self.client_cert)?;
         Ok(())
     }
 

@@ -45,6 +45,19 @@ enum Cmd {
     /// Staff accounts (officers, operators, auditors).
     #[command(subcommand)]
     Staff(StaffCmd),
+    /// Postal letters with activation codes.
+    #[command(subcommand)]
+    Letters(LettersCmd),
+}
+
+#[derive(Subcommand)]
+enum LettersCmd {
+    /// Write the pending letters as one print-ready PDF batch (letters-<timestamp>.pdf) and mark them
+    /// dispatched.
+    Export {
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -277,6 +290,15 @@ async fn run(cli: Cli) -> Result<(), String> {
         Cmd::Serve => {
             let cfg = load_config(&cli)?;
             pass_idp::web::server::serve(cfg).await
+        }
+        Cmd::Letters(LettersCmd::Export { out }) => {
+            let cfg = load_config(&cli)?;
+            let svc = services(cfg).await?;
+            let summary = pass_idp::service::letters::export_command(&svc, out, &cli_actor())
+                .await
+                .map_err(|e| e.to_string())?;
+            println!("{summary}");
+            Ok(())
         }
         Cmd::Staff(cmd) => {
             let cfg = load_config(&cli)?;

@@ -7,6 +7,7 @@ mod m0002_staff;
 mod m0003_citizen_profile;
 mod m0004_email_tokens;
 mod m0005_activation;
+mod m0006_certs_letters;
 mod m0007_search_names;
 
 pub use m0007_search_names::search_text;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0003_citizen_profile::Migration),
             Box::new(m0004_email_tokens::Migration),
             Box::new(m0005_activation::Migration),
+            Box::new(m0006_certs_letters::Migration),
             Box::new(m0007_search_names::Migration),
         ]
     }

@@ -7,7 +7,10 @@
 //!   compared in constant time (`otp`); tokens likewise (`tokens`);
 //! - a session is valid only while neither its idle nor its absolute lifetime has passed and it is not
 //!   revoked (`session`);
-//! - secrets redact themselves in `Debug` (`Secret`).
+//! - secrets redact themselves in `Debug` (`Secret`);
+//! - a client certificate counts only when it chains to a configured qualified CA at the Clock's time,
+//!   and a proxy's certificate header only from a trusted proxy address (`client_cert`).
+pub mod client_cert;
 pub mod lockout;
 pub mod otp;
 pub mod password;

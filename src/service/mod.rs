@@ -5,7 +5,9 @@ pub mod activation;
 pub mod catalog;
 pub mod citizen_session;
 pub mod citizens;
+pub mod client_cert;
 pub mod demo;
+pub mod letters;
 pub mod login;
 pub mod office;
 pub mod remote_metadata;
@@ -102,6 +104,8 @@ pub struct Services {
     pub metrics: Metrics,
     /// Bounds the password-reset requests handled in the background (`[account] reset_max_pending`).
     pub reset_tasks: Arc<tokio::sync::Semaphore>,
+    /// Qualified CAs and trusted proxies for client certificates.
+    pub client_certs: Arc<crate::auth::client_cert::ClientCertPolicy>,
 }
 
 impl Services {

@@ -7,6 +7,8 @@ pub use activation::{
 };
 mod audit;
 mod citizen_search;
+mod certs_letters;
+pub use certs_letters::{LetterCounts, LetterRecord, LetterStatus, RegisteredCert};
 mod citizens;
 pub use citizens::NewCitizen;
 pub mod entity;

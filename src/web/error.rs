@@ -40,6 +40,28 @@ pub enum WebError {
     /// login, then back to this local path.
     #[error("citizen login required")]
     CitizenLogin { next: String, smspass: bool },
+    /// A client certificate was presented and refused.
+    #[error("client certificate refused: {0}")]
+    CertRefused(String),
+}
+
+impl From<crate::service::client_cert::ClientCertError> for WebError {
+    fn from(e: crate::service::client_cert::ClientCertError) -> Self {
+        use crate::service::client_cert::ClientCertError as E;
+        match e {
+            E::NoCertificate => WebError::BadRequest("no client certificate".into()),
+            E::Refused(r) => WebError::CertRefused(r.to_string()),
+            E::AlreadyRegistered => WebError::BadRequest("certificate already registered".into()),
+            E::Activation(a) => WebError::from(a),
+            E::Internal(s) => WebError::Internal(s),
+        }
+    }
+}
+
+impl From<crate::service::letters::LettersError> for WebError {
+    fn from(e: crate::service::letters::LettersError) -> Self {
+        WebError::Internal(e.to_string())
+    }
 }
 
 impl From<crate::service::activation::ActivationError> for WebError {
@@ -106,6 +128,7 @@ impl WebError {
             WebError::Forbidden(_) => "error.forbidden",
             WebError::NotFound(_) => "error.not_found",
             WebError::CitizenLogin { .. } => "account.login_required",
+            WebError::CertRefused(_) => "error.cert_refused",
         }
     }
 }
@@ -122,6 +145,7 @@ impl ResponseError for WebError {
             WebError::Forbidden(_) => StatusCode::FORBIDDEN,
             WebError::NotFound(_) => StatusCode::NOT_FOUND,
             WebError::CitizenLogin { .. } => StatusCode::SEE_OTHER,
+            WebError::CertRefused(_) => StatusCode::FORBIDDEN,
         }
     }
 

@@ -2,9 +2,11 @@
 pub mod cookies;
 pub mod error;
 pub mod extract;
+pub mod extract_cert;
 pub mod handlers;
 pub mod server;
 pub mod state;
+pub mod tls;
 pub mod views;
 
 pub use state::AppState;

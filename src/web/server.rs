@@ -37,12 +37,20 @@ pub async fn serve(cfg: Config) -> Result<(), String> {
         dev_mode = services.cfg.dev_mode,
         "pass-idp listening"
     );
-    HttpServer::new(move || crate::build_app(state.clone()))
+    let mut server = HttpServer::new(move || crate::build_app(state.clone()))
+        .on_connect(super::tls::on_connect)
         .bind(&bind)
-        .map_err(|e| format!("cannot listen on {bind}: {e}"))?
-        .run()
-        .await
-        .map_err(|e| e.to_string())
+        .map_err(|e| format!("cannot listen on {bind}: {e}"))?;
+    let tls = &services.cfg.tls;
+    if tls.enabled {
+        let sc = super::tls::server_config(tls, &services.client_certs.cas)
+            .map_err(|e| format!("tls: {e}"))?;
+        server = server
+            .bind_rustls_0_23(&tls.bind, sc)
+            .map_err(|e| format!("cannot listen on {}: {e}", tls.bind))?;
+        tracing::info!(bind = %tls.bind, "TLS listening (optional client certificates)");
+    }
+    server.run().await.map_err(|e| e.to_string())
 }
 
 fn log_reload(reg: &SharedRegistry, why: &str) {

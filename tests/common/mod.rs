@@ -11,6 +11,7 @@ pub mod journey;
 pub mod smtp;
 pub mod sp;
 pub mod staff;
+pub mod tls;
 
 use chrono::Utc;
 use pass_idp::clock::{FixedClock, SharedClock};
