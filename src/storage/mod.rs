@@ -6,8 +6,8 @@ pub use activation::{
     ActivationCodeRecord, ActivationRequestRecord, IdentityCheckRecord, PhoneVerificationRecord,
 };
 mod audit;
-mod citizen_search;
 mod certs_letters;
+mod citizen_search;
 pub use certs_letters::{LetterCounts, LetterRecord, LetterStatus, RegisteredCert};
 mod citizens;
 pub use citizens::NewCitizen;
