@@ -299,6 +299,10 @@ pub async fn export_command(
     out_dir: &Path,
     actor: &str,
 ) -> Result<String, LettersError> {
+    // The operator names a folder; make it (the export itself never creates folders, so a wrong
+    // path inside an existing tree still fails before anything is marked).
+    std::fs::create_dir_all(out_dir)
+        .map_err(|e| LettersError::Write(out_dir.display().to_string(), e.to_string()))?;
     let codes = svc.letter_code_issuer();
     let r = svc.export_letters(out_dir, codes.as_ref(), actor).await?;
     let mut s = match &r.file {
