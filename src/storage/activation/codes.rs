@@ -72,6 +72,28 @@ fn verification_from(m: pver::Model) -> PhoneVerificationRecord {
     }
 }
 
+/// Stores a fresh, unused activation code (within the caller's transaction).
+async fn insert_code(
+    txn: &sea_orm::DatabaseTransaction,
+    code: &ActivationCodeRecord,
+    now: i64,
+) -> Result<(), StorageError> {
+    acode::ActiveModel {
+        id: Set(code.id.clone()),
+        citizen_id: Set(code.citizen_id.clone()),
+        request_id: Set(code.request_id.clone()),
+        code_hash: Set(code.code_hash.clone()),
+        created_at: Set(now),
+        expires_at: Set(code.expires_at),
+        attempts: Set(0),
+        max_attempts: Set(code.max_attempts),
+        used_at: Set(None),
+    }
+    .insert(txn)
+    .await?;
+    Ok(())
+}
+
 impl Store {
     /// Approves the request (path A: by an officer; path B: `decided_by` None), stores the code's hash
     /// and moves the citizen to CodeIssued, in one transaction.
@@ -93,19 +115,7 @@ impl Store {
             Some((now, decided_by, None)),
         )
         .await?;
-        acode::ActiveModel {
-            id: Set(code.id.clone()),
-            citizen_id: Set(code.citizen_id.clone()),
-            request_id: Set(code.request_id.clone()),
-            code_hash: Set(code.code_hash.clone()),
-            created_at: Set(now),
-            expires_at: Set(code.expires_at),
-            attempts: Set(0),
-            max_attempts: Set(code.max_attempts),
-            used_at: Set(None),
-        }
-        .insert(&txn)
-        .await?;
+        insert_code(&txn, code, now).await?;
         set_state(&txn, &code.citizen_id, from, to, None, now).await?;
         audit::write(&txn, ev, now).await?;
         txn.commit().await?;
@@ -145,19 +155,7 @@ impl Store {
             .filter(pver::Column::UsedAt.is_null())
             .exec(&txn)
             .await?;
-        acode::ActiveModel {
-            id: Set(code.id.clone()),
-            citizen_id: Set(code.citizen_id.clone()),
-            request_id: Set(code.request_id.clone()),
-            code_hash: Set(code.code_hash.clone()),
-            created_at: Set(now),
-            expires_at: Set(code.expires_at),
-            attempts: Set(0),
-            max_attempts: Set(code.max_attempts),
-            used_at: Set(None),
-        }
-        .insert(&txn)
-        .await?;
+        insert_code(&txn, code, now).await?;
         // Compare-and-set on the unchanged state: fails if the citizen moved on meanwhile.
         set_state(&txn, &code.citizen_id, state, state, None, now).await?;
         audit::write(&txn, ev, now).await?;
