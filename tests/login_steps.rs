@@ -344,3 +344,43 @@ async fn the_login_is_audited() {
     assert!(issued.detail.contains("name_id"));
     app.stop().await;
 }
+
+/// An SSO session does not outlive a lock of its account: the next AuthnRequest gets no Response
+/// from the session but the login pages, and unlocking lets the session answer again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn locked_account_session_gives_no_response() {
+    use pass_idp::clock::Clock;
+    let sp = TestSp::new("l", false);
+    let app = TestApp::spawn(&[&sp]).await;
+    app.add_citizen("janez", Some(PHONE)).await;
+    let b = app.browser();
+    let sso = |app: &TestApp| {
+        let mut r = Req::new(&app.sso_url());
+        r.issue_instant = app.clock.now();
+        format!(
+            "/saml/sso?{}",
+            sp.redirect_query(&sp.authn_request(&r, false), None, None)
+        )
+    };
+    let first = b.get(&sso(&app)).await;
+    full_login(&app, &b, first, "janez", PHONE).await;
+    let again = b.get(&sso(&app)).await;
+    assert_eq!(again.status, 200, "the session answers: {}", again.body);
+    assert!(again.hidden("SAMLResponse").is_some());
+    app.services
+        .set_citizen_locked("janez", true, "test")
+        .await
+        .unwrap();
+    let locked = b.get(&sso(&app)).await;
+    assert_eq!(locked.status, 303, "no Response for a locked account");
+    assert_eq!(locked.location.as_deref(), Some("/login"));
+    assert!(locked.hidden("SAMLResponse").is_none());
+    app.services
+        .set_citizen_locked("janez", false, "test")
+        .await
+        .unwrap();
+    let unlocked = b.get(&sso(&app)).await;
+    assert_eq!(unlocked.status, 200, "{}", unlocked.body);
+    assert!(unlocked.hidden("SAMLResponse").is_some());
+    app.stop().await;
+}

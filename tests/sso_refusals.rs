@@ -185,6 +185,58 @@ async fn replayed_request_id_refused() {
     }
 }
 
+/// A request answered from an existing SSO session is recorded in the replay cache in the same
+/// transaction as the assertion: sent again (from the same browser, with the session) it gets
+/// RequestDenied and no second assertion; a request ID first used to start a login is refused
+/// the same way when it comes back to the session.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replayed_request_id_refused_with_a_session() {
+    const PHONE: &str = "+38641555111";
+    for backend in backends() {
+        let sp = TestSp::new("replay-session", false);
+        let app = TestApp::spawn_with(backend, &[&sp], |_| {}).await;
+        app.add_citizen("janez", Some(PHONE)).await;
+        let b = app.browser();
+        let login_q = sp.redirect_query(
+            &sp.authn_request(&Req::new(&app.sso_url()), false),
+            None,
+            None,
+        );
+        let start = b.get(&format!("/saml/sso?{login_q}")).await;
+        full_login(&app, &b, start, "janez", PHONE).await;
+        let q = sp.redirect_query(
+            &sp.authn_request(&Req::new(&app.sso_url()), false),
+            None,
+            None,
+        );
+        let first = b.get(&format!("/saml/sso?{q}")).await;
+        let posted = Posted::from_page(&first).expect("answered from the session");
+        assert!(posted.xml().contains("saml:Assertion"));
+        let audit_before = app.services.store.recent_audit(1000).await.unwrap().len();
+        let again = b.get(&format!("/saml/sso?{q}")).await;
+        assert_status(
+            &again,
+            &sp,
+            "urn:oasis:names:tc:SAML:2.0:status:RequestDenied",
+        );
+        let old = b.get(&format!("/saml/sso?{login_q}")).await;
+        assert_status(
+            &old,
+            &sp,
+            "urn:oasis:names:tc:SAML:2.0:status:RequestDenied",
+        );
+        // Two refusals audited, no assertion issued for either.
+        let audit = app.services.store.recent_audit(1000).await.unwrap();
+        let new_rows = &audit[..audit.len() - audit_before];
+        assert_eq!(new_rows.len(), 2, "{new_rows:?}");
+        assert!(
+            new_rows.iter().all(|r| r.kind == "request.refused"),
+            "{new_rows:?}"
+        );
+        app.stop().await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stale_or_future_issue_instant_refused() {
     let (sp, app) = setup(false).await;

@@ -11,7 +11,7 @@ use crate::saml::nameid::pairwise;
 use crate::saml::registry::ServiceProvider;
 use crate::saml::response::{self, Attribute, NameId, StatusResponse, SuccessResponse};
 use crate::saml::types::{nameid, status};
-use crate::storage::{Participant, SessionRecord};
+use crate::storage::{Participant, SeenRequest, SessionRecord};
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
 
@@ -30,6 +30,11 @@ pub(crate) struct StatusReply<'a> {
     pub in_response_to: Option<&'a str>,
     pub relay_state: Option<&'a str>,
 }
+
+/// An SSO session's last use (for the idle timeout) is written at most this often, so a burst of
+/// logins to e-services does not rewrite the session row each time; the idle timeout can therefore
+/// end a session up to this much earlier than its exact idle time.
+pub(crate) const SESSION_TOUCH_MS: i64 = 60_000;
 
 fn ms_to_dt(ms: i64) -> DateTime<Utc> {
     DateTime::<Utc>::from_timestamp_millis(ms).unwrap_or_default()
@@ -91,7 +96,23 @@ impl Services {
         )
     }
 
-    /// The SSO session named by a cookie, if it is still valid (and not the citizen's locked account).
+    /// Whether a stored session is still usable now (not revoked, neither idle nor absolute timeout).
+    fn session_alive(&self, s: &SessionRecord) -> bool {
+        let times = SessionTimes {
+            created_at: ms_to_dt(s.created_at),
+            last_seen_at: ms_to_dt(s.last_seen_at),
+            revoked: s.revoked,
+        };
+        let l = &self.cfg.lifetimes;
+        is_valid(
+            &times,
+            self.clock.now(),
+            Duration::seconds(l.sso_idle_secs),
+            Duration::seconds(l.sso_absolute_secs),
+        )
+    }
+
+    /// The SSO session named by a cookie, if it is still valid.
     pub(crate) async fn valid_session(
         &self,
         token: &str,
@@ -100,42 +121,43 @@ impl Services {
         let Some(s) = self.store.find_session(&h).await? else {
             return Ok(None);
         };
-        let times = SessionTimes {
-            created_at: ms_to_dt(s.created_at),
-            last_seen_at: ms_to_dt(s.last_seen_at),
-            revoked: s.revoked,
-        };
-        let l = &self.cfg.lifetimes;
-        if !is_valid(
-            &times,
-            self.clock.now(),
-            Duration::seconds(l.sso_idle_secs),
-            Duration::seconds(l.sso_absolute_secs),
-        ) {
-            return Ok(None);
-        }
-        Ok(Some(s))
+        Ok(self.session_alive(&s).then_some(s))
     }
 
+    /// The SSO session named by a cookie and its citizen (one query), if the session is still valid
+    /// and the citizen's account is not locked.
+    pub(crate) async fn valid_session_with_citizen(
+        &self,
+        token: &str,
+    ) -> Result<Option<(SessionRecord, Citizen)>, LoginError> {
+        let h = token_hash(&self.keyed, token)?;
+        let Some((s, citizen)) = self.store.find_session_with_citizen(&h).await? else {
+            return Ok(None);
+        };
+        let citizen =
+            citizen.ok_or_else(|| LoginError::Internal("session without citizen".into()))?;
+        if citizen.locked || !self.session_alive(&s) {
+            return Ok(None);
+        }
+        Ok(Some((s, citizen)))
+    }
+
+    /// Answers from an existing session. With `seen`, the request ID enters the replay cache in the
+    /// transaction that records the assertion ([`LoginError::Replayed`] if it was used before).
     pub(crate) async fn respond_from_session(
         &self,
         s: &SessionRecord,
+        citizen: &Citizen,
         pending: &Pending,
         level: Level,
+        seen: Option<&SeenRequest>,
     ) -> Result<PostForm, LoginError> {
-        let citizen = self
-            .store
-            .get_citizen(&s.citizen_id)
-            .await?
-            .ok_or_else(|| LoginError::Internal("session without citizen".into()))?;
-        if citizen.locked {
-            return Err(LoginError::NoTransaction);
-        }
+        let form = self.success_form(citizen, s, pending, level, seen).await?;
         self.metrics
             .assertions
             .with_label_values(&["session"])
             .inc();
-        self.success_form(&citizen, s, pending, level).await
+        Ok(form)
     }
 
     /// The login is done at `level`: rotate the SSO session (a new token; the old session revoked) and
@@ -188,7 +210,10 @@ impl Services {
             .inc();
         let next = match &pending.account_next {
             Some(path) => Next::Redirect(path.clone()),
-            None => Next::Post(self.success_form(citizen, &rec, pending, level).await?),
+            None => Next::Post(
+                self.success_form(citizen, &rec, pending, level, None)
+                    .await?,
+            ),
         };
         Ok(Finished {
             next,
@@ -202,6 +227,7 @@ impl Services {
         s: &SessionRecord,
         pending: &Pending,
         level: Level,
+        seen: Option<&SeenRequest>,
     ) -> Result<PostForm, LoginError> {
         let reg = self.registry.snapshot();
         let sp = reg
@@ -278,6 +304,9 @@ impl Services {
                     name_id: name_id.value.clone(),
                     name_id_format: name_id.format.clone(),
                 },
+                seen,
+                // The session's last use is written at most once per SESSION_TOUCH_MS.
+                now.timestamp_millis() - s.last_seen_at >= SESSION_TOUCH_MS,
                 now.timestamp_millis(),
                 &ev,
             )

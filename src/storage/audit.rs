@@ -1,13 +1,9 @@
 use super::entity::audit_event;
 use super::{AuditRow, StorageError, Store};
 use crate::audit::AuditEvent;
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, QueryOrder, QuerySelect, Set};
+use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder, QuerySelect, Set};
 
-pub(super) async fn write<C: ConnectionTrait>(
-    db: &C,
-    ev: &AuditEvent,
-    now_ms: i64,
-) -> Result<(), StorageError> {
+fn model(ev: &AuditEvent, now_ms: i64) -> audit_event::ActiveModel {
     audit_event::ActiveModel {
         at: Set(now_ms),
         kind: Set(ev.kind.as_str().to_string()),
@@ -18,8 +14,17 @@ pub(super) async fn write<C: ConnectionTrait>(
         detail: Set(ev.detail.to_string()),
         ..Default::default()
     }
-    .insert(db)
-    .await?;
+}
+
+pub(super) async fn write<C: ConnectionTrait>(
+    db: &C,
+    ev: &AuditEvent,
+    now_ms: i64,
+) -> Result<(), StorageError> {
+    // Without RETURNING/read-back: on SQLite `ActiveModel::insert` reads the row back with a SELECT.
+    audit_event::Entity::insert(model(ev, now_ms))
+        .exec_without_returning(db)
+        .await?;
     Ok(())
 }
 

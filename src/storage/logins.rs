@@ -1,10 +1,11 @@
 //! Login transactions, OTP challenges, failure throttles and the request-ID replay cache.
 use super::entity::{login_transaction as ltx, otp_challenge as otp, seen_request, throttle};
-use super::{audit, is_unique_violation, LoginTx, OtpRecord, StorageError, Store};
+use super::{audit, LoginTx, OtpRecord, SeenRequest, StorageError, Store};
 use crate::audit::AuditEvent;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
 };
 
 fn tx_from(m: ltx::Model) -> LoginTx {
@@ -36,38 +37,42 @@ fn otp_from(m: otp::Model) -> OtpRecord {
     }
 }
 
-impl Store {
-    /// Remembers an AuthnRequest ID; `false` if this SP already used it (a replay). One INSERT: an
-    /// ID stays refused until the purge task removes it after `expires_ms`, never earlier.
-    pub async fn remember_request(
-        &self,
-        sp: &str,
-        request_id: &str,
-        expires_ms: i64,
-        _now_ms: i64,
-    ) -> Result<bool, StorageError> {
-        let res = seen_request::ActiveModel {
-            sp_entity_id: Set(sp.to_string()),
-            request_id: Set(request_id.to_string()),
-            expires_at: Set(expires_ms),
-        }
-        .insert(&self.db)
-        .await;
-        match res {
-            Ok(_) => Ok(true),
-            Err(e) if is_unique_violation(&e) => Ok(false),
-            Err(e) => Err(e.into()),
-        }
+/// Puts an AuthnRequest ID into the replay cache within the caller's transaction. One INSERT: an ID
+/// stays refused until the purge task removes it after its expiry, never earlier; a second use
+/// fails on the table's key and becomes [`StorageError::Replayed`].
+pub(super) async fn remember<C: ConnectionTrait>(
+    db: &C,
+    s: &SeenRequest,
+) -> Result<(), StorageError> {
+    let res = seen_request::Entity::insert(seen_request::ActiveModel {
+        sp_entity_id: Set(s.sp_entity_id.clone()),
+        request_id: Set(s.request_id.clone()),
+        expires_at: Set(s.expires_at),
+    })
+    .exec_without_returning(db)
+    .await;
+    match res {
+        Ok(_) => Ok(()),
+        Err(e) if super::is_replay(&e) => Err(StorageError::Replayed),
+        Err(e) => Err(e.into()),
     }
+}
 
+impl Store {
+    /// Starts a login transaction; with `seen`, the AuthnRequest ID goes into the replay cache in the
+    /// same database transaction ([`StorageError::Replayed`] and nothing written if it is there).
     pub async fn create_login_tx(
         &self,
         tx: &LoginTx,
+        seen: Option<&SeenRequest>,
         now_ms: i64,
         ev: &AuditEvent,
     ) -> Result<(), StorageError> {
         let t = self.db.begin().await?;
-        ltx::ActiveModel {
+        if let Some(s) = seen {
+            remember(&t, s).await?;
+        }
+        ltx::Entity::insert(ltx::ActiveModel {
             id: Set(tx.id.clone()),
             token_hash: Set(tx.token_hash.clone()),
             sp_entity_id: Set(tx.sp_entity_id.clone()),
@@ -77,8 +82,8 @@ impl Store {
             created_at: Set(tx.created_at),
             expires_at: Set(tx.expires_at),
             completed: Set(false),
-        }
-        .insert(&t)
+        })
+        .exec_without_returning(&t)
         .await?;
         audit::write(&t, ev, now_ms).await?;
         t.commit().await?;

@@ -1,9 +1,10 @@
 //! IdP SSO sessions and the e-services each session has logged in to.
-use super::entity::{session_participant as part, sso_session as sess};
-use super::{audit, Participant, SessionRecord, StorageError, Store};
+use super::entity::{citizen, session_participant as part, sso_session as sess};
+use super::{audit, citizens, Participant, SeenRequest, SessionRecord, StorageError, Store};
 use crate::audit::AuditEvent;
+use crate::domain::citizen::Citizen;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
 
 fn from(m: sess::Model) -> SessionRecord {
     SessionRecord {
@@ -37,7 +38,7 @@ impl Store {
                 .exec(&t)
                 .await?;
         }
-        sess::ActiveModel {
+        sess::Entity::insert(sess::ActiveModel {
             id: Set(s.id.clone()),
             token_hash: Set(s.token_hash.clone()),
             citizen_id: Set(s.citizen_id.clone()),
@@ -47,8 +48,8 @@ impl Store {
             last_seen_at: Set(s.last_seen_at),
             expires_at: Set(s.expires_at),
             revoked: Set(false),
-        }
-        .insert(&t)
+        })
+        .exec_without_returning(&t)
         .await?;
         audit::write(&t, ev, now_ms).await?;
         t.commit().await?;
@@ -64,6 +65,22 @@ impl Store {
             .one(&self.db)
             .await?
             .map(from))
+    }
+
+    /// The session with this token hash and its citizen, in one query.
+    pub async fn find_session_with_citizen(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(SessionRecord, Option<Citizen>)>, StorageError> {
+        let Some((s, c)) = sess::Entity::find()
+            .filter(sess::Column::TokenHash.eq(token_hash))
+            .find_also_related(citizen::Entity)
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        Ok(Some((from(s), c.map(citizens::to_domain).transpose()?)))
     }
 
     pub async fn touch_session(&self, id: &str, now_ms: i64) -> Result<(), StorageError> {
@@ -84,30 +101,40 @@ impl Store {
         Ok(())
     }
 
-    /// Records that an assertion was issued to an SP within a session, with its audit event.
+    /// Records that an assertion was issued to an SP within a session, with its audit event, in one
+    /// transaction: with `seen`, the AuthnRequest ID goes into the replay cache
+    /// ([`StorageError::Replayed`] and nothing written if it is there); with `touch`, the session's
+    /// last use moves to `now_ms`.
     pub async fn add_participant(
         &self,
         session_id: &str,
         p: &Participant,
+        seen: Option<&SeenRequest>,
+        touch: bool,
         now_ms: i64,
         ev: &AuditEvent,
     ) -> Result<(), StorageError> {
         let t = self.db.begin().await?;
-        part::ActiveModel {
+        if let Some(s) = seen {
+            super::logins::remember(&t, s).await?;
+        }
+        part::Entity::insert(part::ActiveModel {
             id: Set(uuid::Uuid::new_v4().to_string()),
             session_id: Set(session_id.to_string()),
             sp_entity_id: Set(p.sp_entity_id.clone()),
             name_id: Set(p.name_id.clone()),
             name_id_format: Set(p.name_id_format.clone()),
             created_at: Set(now_ms),
-        }
-        .insert(&t)
+        })
+        .exec_without_returning(&t)
         .await?;
-        sess::Entity::update_many()
-            .col_expr(sess::Column::LastSeenAt, Expr::value(now_ms))
-            .filter(sess::Column::Id.eq(session_id))
-            .exec(&t)
-            .await?;
+        if touch {
+            sess::Entity::update_many()
+                .col_expr(sess::Column::LastSeenAt, Expr::value(now_ms))
+                .filter(sess::Column::Id.eq(session_id))
+                .exec(&t)
+                .await?;
+        }
         audit::write(&t, ev, now_ms).await?;
         t.commit().await?;
         Ok(())

@@ -28,6 +28,14 @@ pub struct OtpRecord {
     pub spent: bool,
 }
 
+/// An AuthnRequest ID for the replay cache, written in the same transaction as its use.
+#[derive(Debug, Clone)]
+pub struct SeenRequest {
+    pub sp_entity_id: String,
+    pub request_id: String,
+    pub expires_at: i64,
+}
+
 #[derive(Debug, Clone)]
 pub struct SessionRecord {
     pub id: String,

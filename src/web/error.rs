@@ -108,6 +108,7 @@ impl From<LoginError> for WebError {
             LoginError::AcsNotInMetadata(s) => WebError::Acs(s),
             LoginError::NoTransaction => WebError::NoTransaction,
             LoginError::SmsPassInactive => WebError::SmsPassInactive,
+            LoginError::Replayed => WebError::BadRequest("request ID already used".into()),
             LoginError::Internal(s) => WebError::Internal(s),
         }
     }

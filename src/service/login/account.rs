@@ -99,7 +99,7 @@ impl Services {
         if let Some((c, _)) = &preset {
             ev = ev.citizen(c);
         }
-        self.store.create_login_tx(&tx, now, &ev).await?;
+        self.store.create_login_tx(&tx, None, now, &ev).await?;
         Ok(AccountLoginStart::Login { tx_token })
     }
 }

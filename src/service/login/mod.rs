@@ -49,13 +49,19 @@ pub enum LoginError {
     NoTransaction,
     #[error("smsPASS is not active for this account")]
     SmsPassInactive,
+    /// The AuthnRequest ID was already used (replay cache); answered with a SAML status.
+    #[error("request ID already used")]
+    Replayed,
     #[error("internal error: {0}")]
     Internal(String),
 }
 
 impl From<crate::storage::StorageError> for LoginError {
     fn from(e: crate::storage::StorageError) -> Self {
-        LoginError::Internal(e.to_string())
+        match e {
+            crate::storage::StorageError::Replayed => LoginError::Replayed,
+            other => LoginError::Internal(other.to_string()),
+        }
     }
 }
 impl From<crate::auth::AuthError> for LoginError {

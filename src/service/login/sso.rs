@@ -9,7 +9,7 @@ use crate::saml::request::{self, UnverifiedAuthnRequest, VerifiedAuthnRequest};
 use crate::saml::types::status;
 use crate::service::respond::StatusReply;
 use crate::service::{token_hash, PostForm, Services};
-use crate::storage::LoginTx;
+use crate::storage::{LoginTx, SeenRequest};
 use chrono::Duration;
 use std::sync::Arc;
 
@@ -115,48 +115,53 @@ impl Services {
                 };
             }
         };
-        let fresh = self
-            .store
-            .remember_request(
-                &sp.metadata.entity_id,
-                &verified.id,
-                (now + Duration::seconds(self.cfg.lifetimes.seen_request_secs)).timestamp_millis(),
-                now.timestamp_millis(),
-            )
-            .await?;
-        if !fresh {
-            self.audit_refusal(&sp, "replayed request ID", client_addr.clone())
-                .await;
-            self.metrics
-                .refused_requests
-                .with_label_values(&["replay"])
-                .inc();
-            return Ok(SsoOutcome::Respond(self.status_form(
+        // The request ID enters the replay cache in the same transaction as its use (the login
+        // transaction, or the assertion answered from the session).
+        let seen = SeenRequest {
+            sp_entity_id: sp.metadata.entity_id.clone(),
+            request_id: verified.id.clone(),
+            expires_at: (now + Duration::seconds(self.cfg.lifetimes.seen_request_secs))
+                .timestamp_millis(),
+        };
+        let outcome = self
+            .continue_sso(
+                &sp,
+                verified,
+                session_token,
+                client_addr.clone(),
                 &reply,
-                status::REQUESTER,
-                Some(status::REQUEST_DENIED),
-                Some("request ID already used"),
-            )?));
+                &seen,
+            )
+            .await;
+        match outcome {
+            Err(LoginError::Replayed) => {
+                self.audit_refusal(&sp, "replayed request ID", client_addr)
+                    .await;
+                self.metrics
+                    .refused_requests
+                    .with_label_values(&["replay"])
+                    .inc();
+                Ok(SsoOutcome::Respond(self.status_form(
+                    &reply,
+                    status::REQUESTER,
+                    Some(status::REQUEST_DENIED),
+                    Some("request ID already used"),
+                )?))
+            }
+            other => other,
         }
-        self.continue_sso(
-            &sp,
-            verified,
-            acs_url.clone(),
-            session_token,
-            client_addr,
-            &reply,
-        )
-        .await
     }
 
+    /// The request is verified and its ACS known (in `reply`): answer from the session, or start a
+    /// login.
     async fn continue_sso(
         &self,
         sp: &Arc<ServiceProvider>,
         v: VerifiedAuthnRequest,
-        acs_url: String,
         session_token: Option<&str>,
         client_addr: Option<String>,
         reply: &StatusReply<'_>,
+        seen: &SeenRequest,
     ) -> Result<SsoOutcome, LoginError> {
         let requested_format = v.name_id_policy.as_ref().and_then(|p| p.format.clone());
         let name_id_format = match choose_format(
@@ -194,7 +199,7 @@ impl Services {
         let mut pending = Pending {
             request_id: Some(v.id.clone()),
             sp: sp.metadata.entity_id.clone(),
-            acs_url,
+            acs_url: reply.acs_url.to_string(),
             relay_state: v.relay_state.clone(),
             force_authn: v.force_authn,
             target,
@@ -203,16 +208,18 @@ impl Services {
             account_next: None,
         };
         let session = match session_token {
-            Some(t) => self.valid_session(t).await?,
+            Some(t) => self.valid_session_with_citizen(t).await?,
             None => None,
         };
         let mut preset_citizen = None;
-        if let Some(s) = &session {
+        if let Some((s, citizen)) = &session {
             if !v.force_authn {
                 let level = crate::domain::loa::Level::from_i32(s.level);
                 if let Some(level) = level {
                     if pending.target.satisfied_by(level) {
-                        let form = self.respond_from_session(s, &pending, level).await?;
+                        let form = self
+                            .respond_from_session(s, citizen, &pending, level, Some(seen))
+                            .await?;
                         return Ok(SsoOutcome::Respond(form));
                     }
                     if level < pending.target.level {
@@ -260,7 +267,9 @@ impl Services {
             Some((c, _)) => ev.citizen(c),
             None => ev,
         };
-        self.store.create_login_tx(&tx, now, &ev).await?;
+        self.store
+            .create_login_tx(&tx, Some(seen), now, &ev)
+            .await?;
         Ok(SsoOutcome::Login { tx_token })
     }
 

@@ -16,6 +16,19 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(
+        belongs_to = "super::citizen::Entity",
+        from = "Column::CitizenId",
+        to = "super::citizen::Column::Id"
+    )]
+    Citizen,
+}
+
+impl Related<super::citizen::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Citizen.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}
