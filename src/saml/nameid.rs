@@ -1,9 +1,6 @@
 //! NameID choice and derivation. Persistent identifiers are pairwise: an opaque, stable value per
 //! citizen × e-service, derived with a server secret, so two e-services cannot correlate a citizen.
 use super::types::nameid;
-use openssl::hash::MessageDigest;
-use openssl::pkey::PKey;
-use openssl::sign::Signer;
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum NameIdError {
@@ -66,25 +63,50 @@ pub fn pairwise(
     citizen_id: &str,
     sp_entity_id: &str,
 ) -> Result<String, NameIdError> {
-    let key = PKey::hmac(secret).map_err(|_| NameIdError::Crypto)?;
-    let mut s = Signer::new(MessageDigest::sha256(), &key).map_err(|_| NameIdError::Crypto)?;
+    use hmac::Mac;
+    // HMAC-SHA256 (RustCrypto; the same value OpenSSL's HMAC gives, see the test).
+    let mut s =
+        hmac::Hmac::<sha2::Sha256>::new_from_slice(secret).map_err(|_| NameIdError::Crypto)?;
     for part in [
         b"nameid".as_slice(),
         citizen_id.as_bytes(),
         sp_entity_id.as_bytes(),
     ] {
-        s.update(&(part.len() as u64).to_be_bytes())
-            .and_then(|_| s.update(part))
-            .map_err(|_| NameIdError::Crypto)?;
+        s.update(&(part.len() as u64).to_be_bytes());
+        s.update(part);
     }
-    let mac = s.sign_to_vec().map_err(|_| NameIdError::Crypto)?;
+    let mac = s.finalize().into_bytes();
     use base64::Engine;
     Ok(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&mac[..24]))
 }
 
 #[cfg(test)]
 mod tests {
+    #![allow(clippy::expect_used)]
     use super::*;
+
+    /// Persistent NameIDs already given to e-services must never change: the value is the OpenSSL
+    /// HMAC-SHA256 that earlier versions computed.
+    #[test]
+    fn pairwise_equals_openssl_hmac() {
+        use openssl::hash::MessageDigest;
+        use openssl::pkey::PKey;
+        use openssl::sign::Signer;
+        let key = PKey::hmac(b"secret").expect("key");
+        let mut s = Signer::new(MessageDigest::sha256(), &key).expect("signer");
+        for part in [b"nameid".as_slice(), b"c1", b"https://sp1"] {
+            s.update(&(part.len() as u64).to_be_bytes())
+                .expect("update");
+            s.update(part).expect("update");
+        }
+        let mac = s.sign_to_vec().expect("sign");
+        use base64::Engine;
+        let expected = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&mac[..24]);
+        assert_eq!(
+            pairwise(b"secret", "c1", "https://sp1").ok(),
+            Some(expected)
+        );
+    }
 
     #[test]
     fn pairwise_is_stable_per_sp_and_differs_across_sps() {

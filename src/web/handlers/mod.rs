@@ -74,6 +74,17 @@ pub(crate) fn post_page(
     lang: &str,
     form: &PostForm,
 ) -> Result<HttpResponse, super::error::WebError> {
+    // The template writes the (large) SAMLResponse without HTML escaping; that is only safe for
+    // the base64 alphabet, which contains nothing HTML gives a meaning to inside a quoted attribute.
+    if !form
+        .saml_response
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+    {
+        return Err(super::error::WebError::Internal(
+            "SAMLResponse is not base64".into(),
+        ));
+    }
     let body = st
         .views
         .render(
