@@ -44,7 +44,8 @@ fmt:
 migrate:
 	$(CARGO) run --release -- migrate
 
-## Load benchmark on loopback (not a test): complete logins and session SSO at 1, 2 and 8 clients.
+## Load benchmark on loopback (not a test): the release server pinned to one CPU (taskset), complete
+## logins and session SSO at 1, 2 and 8 clients from the other CPU(s).
 bench:
 	$(CARGO) bench --bench load
 

@@ -3,33 +3,35 @@
 //! 1. Reference figures of this machine: RSA-2048 signatures per second (`openssl speed -seconds 3
 //!    rsa2048`, plus the same measured through the openssl crate with the IdP's own dev signing key) and
 //!    the time of one argon2id verify with the IdP's default (OWASP) parameters.
-//! 2. Starts the real IdP in-process on a random loopback port (dev mode, SQLite in a temp dir, default
-//!    argon2id parameters, the JSON-lines SMS outbox, the system clock, one test e-service).
+//! 2. Starts the real `pass-idp` binary (`--dev serve`: SQLite in a temp dir, default argon2id
+//!    parameters, the JSON-lines SMS outbox, one test e-service) **pinned to one CPU** with `taskset`,
+//!    while this load generator runs on the other CPU(s). What the server does per second on its one
+//!    core is then the "per core" figure of issue #2, without the load generator's own CPU use counted
+//!    against the server (nor hidden in it).
 //! 3. Drives, at 1, 2 and 8 concurrent clients (each its own cookie jar and citizen), for a fixed time
 //!    and a bounded number of iterations: (a) complete smsPASS logins and (b) SSO with an existing
-//!    session; prints count, logins/s, p50/p99 latency, and the CPU time the server threads spent per
-//!    login.
+//!    session; prints count, operations/s, p50/p99 latency, the server's CPU time per operation (from
+//!    `/proc/PID/stat` of the server process) and how busy the server's core and the load generator were.
 //! 4. Prints the targets of issue #2 and whether they are met.
+//!
+//! On a machine with a single CPU (or without `taskset`) nothing is pinned and the per-core figure is
+//! the throughput divided by the number of cores, the load generator included; the output says so.
 //!
 //! Only runs under `cargo bench` (which passes `--bench`); `cargo test --all-targets` just builds it.
 //! Environment: `BENCH_SECS` (default 5) is the measuring time of each run; `BENCH_ONLY=login|sso`
-//! runs one kind only (for profiling; no verdicts then). Experiments, not the benchmark's setting:
-//! `BENCH_VIEWS=no-reload` renders without dev mode's per-render template reload, `BENCH_DB_DIR=/dev/shm`
-//! puts the SQLite file on tmpfs.
+//! runs one kind only (for profiling; no verdicts then); `BENCH_DB_DIR=/dev/shm` puts the SQLite file
+//! on tmpfs (an experiment, not the benchmark's setting).
 #![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
 
 #[path = "../common/sp.rs"]
 mod sp;
 
 use pass_idp::auth::password::PasswordHasher;
-use pass_idp::clock::{SharedClock, SystemClock};
 use pass_idp::config::Config;
-use pass_idp::service::citizens::NewCitizenInput;
-use pass_idp::service::Services;
 use sp::{Req, TestSp};
-use std::collections::HashMap;
-use std::io::{Read, Seek, SeekFrom};
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -43,15 +45,18 @@ const CONCURRENCY: [usize; 3] = [1, 2, 8];
 /// Upper bounds on iterations per client and run, whatever the duration.
 const MAX_LOGINS_PER_CLIENT: usize = 500;
 const MAX_SSO_PER_CLIENT: usize = 20_000;
+/// The CPU the server is pinned to; the load generator takes the others.
+const SERVER_CPU: usize = 0;
+const PINNED_ENV: &str = "PASS_IDP_BENCH_PINNED";
 
 // ---------------------------------------------------------------------------------------------------
 // Reference figures
 
 /// RSA-2048 sign/s from `openssl speed` (one core), if the tool is there and its output parses.
 fn openssl_speed_rsa2048() -> Option<f64> {
-    let out = std::process::Command::new("openssl")
+    let out = Command::new("openssl")
         .args(["speed", "-seconds", "3", "rsa2048"])
-        .stdin(std::process::Stdio::null())
+        .stdin(Stdio::null())
         .output()
         .ok()?;
     let text = String::from_utf8_lossy(&out.stdout);
@@ -85,15 +90,17 @@ fn crate_rsa2048_signs_per_sec(key_path: &Path) -> f64 {
     f64::from(n) / start.elapsed().as_secs_f64()
 }
 
-/// Median of five argon2id verifies with the configured defaults, through the IdP's own hasher.
+/// Median of nine argon2id verifies (after one not counted) with the configured defaults, through the
+/// IdP's own hasher.
 async fn argon2_verify_secs() -> (f64, String) {
     let p = Config::default().password;
     let hasher =
         PasswordHasher::new(p.memory_kib, p.iterations, p.parallelism, p.max_concurrent).unwrap();
     let secret = pass_idp::auth::Secret::new(PASSWORD);
     let stored = hasher.hash(&secret).await.unwrap();
+    assert!(hasher.verify(&secret, Some(&stored)).await.unwrap());
     let mut times = vec![];
-    for _ in 0..5 {
+    for _ in 0..9 {
         let t = Instant::now();
         assert!(hasher.verify(&secret, Some(&stored)).await.unwrap());
         times.push(t.elapsed().as_secs_f64());
@@ -109,70 +116,166 @@ async fn argon2_verify_secs() -> (f64, String) {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// The server
+// The server: the real binary in its own process
 
 struct Idp {
     base: String,
-    services: Services,
     sms_path: PathBuf,
-    handle: actix_web::dev::ServerHandle,
+    child: Child,
+    log: PathBuf,
     _dir: tempfile::TempDir,
 }
 
-async fn spawn_idp(sp: &TestSp) -> Idp {
-    // Experiments (see the header): the database somewhere else (e.g. /dev/shm, no fsync cost).
+impl Drop for Idp {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_pass-idp")
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn toml_str(s: &str) -> String {
+    serde_json::to_string(s).unwrap()
+}
+
+/// Writes the configuration, creates the citizens with `pass-idp user add`, starts `pass-idp serve`
+/// (pinned to [`SERVER_CPU`] when `pin`) and waits for `/healthz`.
+fn spawn_idp(sp: &TestSp, citizens: usize, pin: bool) -> Idp {
+    // Experiment (see the header): the database somewhere else (e.g. /dev/shm, no fsync cost).
     let dir = match std::env::var("BENCH_DB_DIR") {
         Ok(d) => tempfile::tempdir_in(d).unwrap(),
         Err(_) => tempfile::tempdir().unwrap(),
     };
-    let metadata_dir = dir.path().join("metadata");
+    let d = dir.path();
+    let metadata_dir = d.join("metadata");
     std::fs::create_dir_all(&metadata_dir).unwrap();
     std::fs::write(metadata_dir.join(format!("{}.xml", sp.name)), sp.metadata()).unwrap();
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
+    let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let mut cfg = Config {
-        dev_mode: true,
-        base_url: base.clone(),
-        bind: format!("127.0.0.1:{port}"),
-        database_url: format!("sqlite://{}/idp.db?mode=rwc", dir.path().display()),
-        signing_key: root.join("certs-dev/idp-signing.key"),
-        signing_cert: root.join("certs-dev/idp-signing.crt"),
-        metadata_dir,
-        ..Config::default()
+    let sms_path = d.join("sms-outbox.jsonl");
+    // [password] stays at its defaults: the OWASP argon2id parameters.
+    let toml = format!(
+        "entity_id = {entity}\nbase_url = {base_q}\nbind = {bind}\ndatabase_url = {db}\n\
+         signing_key = {key}\nsigning_cert = {cert}\nmetadata_dir = {md}\n\
+         [secrets]\nnameid = \"bench-nameid-secret-0123456789abcdef\"\n\
+         token = \"bench-token-secret-0123456789abcdefgh\"\n\
+         [sms]\noutbox_path = {sms}\n[mail]\noutbox_dir = {mail}\n",
+        entity = toml_str(&format!("{base}/saml/metadata")),
+        base_q = toml_str(&base),
+        bind = toml_str(&format!("127.0.0.1:{port}")),
+        db = toml_str(&format!("sqlite://{}/idp.db?mode=rwc", d.display())),
+        key = toml_str(&root.join("certs-dev/idp-signing.key").display().to_string()),
+        cert = toml_str(&root.join("certs-dev/idp-signing.crt").display().to_string()),
+        md = toml_str(&metadata_dir.display().to_string()),
+        sms = toml_str(&sms_path.display().to_string()),
+        mail = toml_str(&d.join("mail").display().to_string()),
+    );
+    let cfg_path = d.join("pass-idp.toml");
+    std::fs::write(&cfg_path, toml).unwrap();
+    let cli = |args: &[&str]| {
+        let mut c = Command::new(bin());
+        c.arg("--dev")
+            .arg("--config")
+            .arg(&cfg_path)
+            .args(args)
+            .env("RUST_LOG", "warn")
+            .env_remove("PASS_IDP__DATABASE_URL");
+        c
     };
-    cfg.entity_id = format!("{base}/saml/metadata");
-    cfg.secrets.nameid = "bench-nameid-secret-0123456789abcdef".into();
-    cfg.secrets.token = "bench-token-secret-0123456789abcdefgh".into();
-    // cfg.password stays Config::default(): the OWASP argon2id parameters.
-    cfg.sms.outbox_path = dir.path().join("sms-outbox.jsonl");
-    cfg.mail.outbox_dir = dir.path().join("mail");
-    let sms_path = cfg.sms.outbox_path.clone();
-    let clock: SharedClock = Arc::new(SystemClock);
-    let services = pass_idp::bootstrap::services(cfg, clock, None)
-        .await
-        .expect("services");
-    let mut state = pass_idp::app_state(services.clone()).expect("state");
-    if std::env::var("BENCH_VIEWS").as_deref() == Ok("no-reload") {
-        // What a non-dev server does: parse the templates once.
-        state.views = Arc::new(pass_idp::web::views::Views::new(false).expect("views"));
+    let migrated = cli(&["migrate"]).output().unwrap();
+    assert!(
+        migrated.status.success(),
+        "pass-idp migrate: {}",
+        String::from_utf8_lossy(&migrated.stderr)
+    );
+    for i in 0..citizens {
+        let mut c = cli(&[
+            "user",
+            "add",
+            &username(i),
+            "--given-name",
+            "Janez",
+            "--family-name",
+            "Novak",
+            "--email",
+            &format!("{}@example.si", username(i)),
+            "--phone",
+            &phone(i),
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+        c.stdin
+            .take()
+            .unwrap()
+            .write_all(format!("{PASSWORD}\n").as_bytes())
+            .unwrap();
+        let out = c.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "pass-idp user add: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
-    let server = actix_web::HttpServer::new(move || pass_idp::build_app(state.clone()))
-        .listen(listener)
-        .unwrap()
-        .workers(2)
-        .disable_signals()
-        .run();
-    let handle = server.handle();
-    tokio::spawn(server);
-    Idp {
+    let log = d.join("server.log");
+    let mut cmd = if pin {
+        let mut c = Command::new("taskset");
+        c.args(["-c", &SERVER_CPU.to_string(), bin()]);
+        c
+    } else {
+        Command::new(bin())
+    };
+    // The server's default log level (info), as it would run; its log goes to a file.
+    cmd.arg("--dev")
+        .arg("--config")
+        .arg(&cfg_path)
+        .arg("serve")
+        .env_remove("RUST_LOG")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap());
+    let child = cmd.spawn().unwrap();
+    let mut idp = Idp {
         base,
-        services,
         sms_path,
-        handle,
+        child,
+        log,
         _dir: dir,
+    };
+    let start = Instant::now();
+    loop {
+        if let Ok(Some(st)) = idp.child.try_wait() {
+            panic!(
+                "pass-idp serve exited ({st}): {}",
+                std::fs::read_to_string(&idp.log).unwrap_or_default()
+            );
+        }
+        let up = std::net::TcpStream::connect(("127.0.0.1", port)).is_ok();
+        if up {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "pass-idp serve did not start: {}",
+            std::fs::read_to_string(&idp.log).unwrap_or_default()
+        );
+        std::thread::sleep(Duration::from_millis(50));
     }
+    idp
 }
 
 fn username(i: usize) -> String {
@@ -313,31 +416,10 @@ impl Target {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// CPU time per thread group (Linux /proc), to tell the server's work from the load generator's.
-
-/// CPU seconds used so far: the whole process, and each live load-generator thread by id.
-#[derive(Default, Clone)]
-struct Cpu {
-    total: f64,
-    client: HashMap<String, f64>,
-}
-
-impl Cpu {
-    /// (server, client) CPU seconds between `self` and a later snapshot. Client threads are compared
-    /// by id (a thread that ended, e.g. an idle blocking-pool thread, drops out of both); the server is
-    /// the rest of the process total, so server threads that ended are still counted.
-    fn since(&self, later: &Cpu) -> (f64, f64) {
-        let client: f64 = later
-            .client
-            .iter()
-            .map(|(tid, t1)| t1 - self.client.get(tid).copied().unwrap_or(0.0))
-            .sum();
-        (later.total - self.total - client, client)
-    }
-}
+// CPU time of a process (Linux /proc): the server's and the load generator's, each its own process.
 
 fn clk_tck() -> f64 {
-    std::process::Command::new("getconf")
+    Command::new("getconf")
         .arg("CLK_TCK")
         .output()
         .ok()
@@ -345,10 +427,14 @@ fn clk_tck() -> f64 {
         .unwrap_or(100.0)
 }
 
-/// utime + stime (field 14 + 15 of a `stat` line) in seconds.
-fn stat_secs(stat: &str, tck: f64) -> Option<(String, f64)> {
-    let (open, close) = (stat.find('(')?, stat.rfind(')')?);
-    let comm = stat[open + 1..close].to_string();
+/// utime + stime (fields 14 and 15 of `/proc/PID/stat`, all threads, ended ones included) in seconds.
+fn cpu_secs(pid: &str, tck: f64) -> f64 {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return 0.0;
+    };
+    let Some(close) = stat.rfind(')') else {
+        return 0.0;
+    };
     // the fields after ")" start with field 3 (state)
     let f: Vec<&str> = stat[close + 2..].split_whitespace().collect();
     let secs = |i: usize| {
@@ -357,34 +443,7 @@ fn stat_secs(stat: &str, tck: f64) -> Option<(String, f64)> {
             .unwrap_or(0.0)
             / tck
     };
-    Some((comm, secs(14) + secs(15)))
-}
-
-/// The process total, and the load generator's threads (its runtime's threads, named "bench-client",
-/// and the main thread); all the rest is the server: actix workers, their blocking pools that run
-/// argon2id, sqlx's SQLite threads.
-fn cpu_now(tck: f64) -> Cpu {
-    let total = std::fs::read_to_string("/proc/self/stat")
-        .ok()
-        .and_then(|s| stat_secs(&s, tck))
-        .map_or(0.0, |(_, s)| s);
-    let pid = std::process::id().to_string();
-    let mut client = HashMap::new();
-    if let Ok(tasks) = std::fs::read_dir("/proc/self/task") {
-        for t in tasks.flatten() {
-            let tid = t.file_name().to_string_lossy().to_string();
-            let Some((comm, used)) = std::fs::read_to_string(t.path().join("stat"))
-                .ok()
-                .and_then(|s| stat_secs(&s, tck))
-            else {
-                continue;
-            };
-            if comm.starts_with("bench-client") || tid == pid {
-                client.insert(tid, used);
-            }
-        }
-    }
-    Cpu { total, client }
+    secs(14) + secs(15)
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -403,9 +462,10 @@ struct RunResult {
     p50_ms: f64,
     p99_ms: f64,
     server_cpu_ms_per_op: f64,
-    client_cpu_share: f64,
-    /// CPU used by the whole process / (wall time × cores).
-    busy: f64,
+    /// Server CPU / (wall time × the cores the server may use).
+    server_busy: f64,
+    /// Load generator CPU / (wall time × its cores).
+    client_busy: f64,
 }
 
 impl RunResult {
@@ -422,14 +482,20 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[i.min(sorted.len() - 1)]
 }
 
+struct Cores {
+    server: usize,
+    client: usize,
+}
+
 async fn run(
     t: &Target,
     kind: Kind,
     clients: usize,
     dur: Duration,
-    tck: f64,
-    cores: usize,
+    server_pid: &str,
+    cores: &Cores,
 ) -> RunResult {
+    let tck = clk_tck();
     // Logged-in browsers for the SSO runs (not timed).
     let mut browsers: Vec<Option<reqwest::Client>> = vec![None; clients];
     if kind == Kind::Sso {
@@ -437,7 +503,7 @@ async fn run(
             *b = Some(t.login(&username(i), &phone(i)).await.expect("login"));
         }
     }
-    let cpu0 = cpu_now(tck);
+    let (srv0, cli0) = (cpu_secs(server_pid, tck), cpu_secs("self", tck));
     let start = Instant::now();
     let deadline = start + dur;
     let mut tasks = vec![];
@@ -471,61 +537,78 @@ async fn run(
         }
     }
     let secs = start.elapsed().as_secs_f64();
-    let cpu1 = cpu_now(tck);
+    let (srv, cli) = (
+        cpu_secs(server_pid, tck) - srv0,
+        cpu_secs("self", tck) - cli0,
+    );
     all.sort_by(f64::total_cmp);
-    let (server, client) = cpu0.since(&cpu1);
     RunResult {
         clients,
         count: all.len(),
         secs,
         p50_ms: percentile(&all, 0.50),
         p99_ms: percentile(&all, 0.99),
-        server_cpu_ms_per_op: server * 1000.0 / all.len().max(1) as f64,
-        client_cpu_share: if server + client > 0.0 {
-            client / (server + client)
-        } else {
-            0.0
-        },
-        busy: (server + client) / (secs * cores as f64),
+        server_cpu_ms_per_op: srv * 1000.0 / all.len().max(1) as f64,
+        server_busy: srv / (secs * cores.server as f64),
+        client_busy: cli / (secs * cores.client as f64),
     }
 }
 
 fn print_table(title: &str, rows: &[RunResult]) {
     println!("\n{title}");
     println!(
-        "  {:>7} {:>7} {:>9} {:>9} {:>9} {:>10} {:>11} {:>9}",
-        "clients", "count", "per s", "p50 ms", "p99 ms", "srv CPU/op", "client CPU", "CPU busy"
+        "  {:>7} {:>7} {:>9} {:>9} {:>9} {:>11} {:>11} {:>11}",
+        "clients", "count", "per s", "p50 ms", "p99 ms", "srv CPU/op", "server busy", "client busy"
     );
     for r in rows {
         println!(
-            "  {:>7} {:>7} {:>9.1} {:>9.1} {:>9.1} {:>8.2}ms {:>10.0}% {:>8.0}%",
+            "  {:>7} {:>7} {:>9.1} {:>9.1} {:>9.1} {:>9.2}ms {:>10.0}% {:>10.0}%",
             r.clients,
             r.count,
             r.rate(),
             r.p50_ms,
             r.p99_ms,
             r.server_cpu_ms_per_op,
-            r.client_cpu_share * 100.0,
-            r.busy * 100.0
+            r.server_busy * 100.0,
+            r.client_busy * 100.0
         );
     }
 }
 
-async fn bench() {
-    let cores = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1);
+async fn bench(pinned: bool, cpus: usize) {
     let secs: u64 = std::env::var("BENCH_SECS")
         .ok()
         .and_then(|s| s.parse().ok())
         .filter(|s| (1..=120).contains(s))
         .unwrap_or(5);
     let dur = Duration::from_secs(secs);
-    let tck = clk_tck();
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let cores = if pinned {
+        Cores {
+            server: 1,
+            client: cpus - 1,
+        }
+    } else {
+        Cores {
+            server: cpus,
+            client: cpus,
+        }
+    };
 
-    println!("pass-idp load benchmark (loopback, in-process server with 2 workers, {cores} cores)");
-    println!("\nReference figures of this machine (one core each)");
+    println!("pass-idp load benchmark (loopback, {cpus} CPUs)");
+    if pinned {
+        println!(
+            "The server (`pass-idp --dev serve`) runs pinned to CPU {SERVER_CPU}; this load generator on the other {} CPU(s).",
+            cores.client
+        );
+    } else {
+        println!(
+            "NOT PINNED (one CPU, or no `taskset`): server and load generator share {cpus} CPU(s)."
+        );
+    }
+    println!(
+        "\nReference figures of this machine (one core each, measured on the load generator's CPU)"
+    );
     let speed = tokio::task::spawn_blocking(openssl_speed_rsa2048)
         .await
         .unwrap();
@@ -543,29 +626,14 @@ async fn bench() {
     let signs = speed.unwrap_or(crate_signs);
     let (argon, params) = argon2_verify_secs().await;
     println!(
-        "  argon2id verify ({params}, IdP PasswordHasher, median of 5): {:.1} ms",
+        "  argon2id verify ({params}, IdP PasswordHasher, median of 9): {:.1} ms",
         argon * 1000.0
     );
 
     let sp = Arc::new(TestSp::new("bench", false));
-    let idp = spawn_idp(&sp).await;
     let max_clients = *CONCURRENCY.iter().max().unwrap();
-    for i in 0..max_clients {
-        idp.services
-            .add_citizen(
-                NewCitizenInput {
-                    username: username(i),
-                    given_name: "Janez".into(),
-                    family_name: "Novak".into(),
-                    email: Some(format!("{}@example.si", username(i))),
-                    phone: Some(phone(i)),
-                    password: pass_idp::auth::Secret::new(PASSWORD),
-                },
-                "bench",
-            )
-            .await
-            .expect("add citizen");
-    }
+    let idp = tokio::task::block_in_place(|| spawn_idp(&sp, max_clients, pinned));
+    let server_pid = idp.child.id().to_string();
     let t = Target {
         base: idp.base.clone(),
         sp: sp.clone(),
@@ -582,25 +650,25 @@ async fn bench() {
     drop(c);
 
     println!(
-        "\nServer: {} (dev mode, SQLite, default argon2id, SMS outbox, SystemClock)",
+        "\nServer: {} (pid {server_pid}; dev mode, SQLite, default argon2id, SMS outbox, log level info)",
         idp.base
     );
-    for v in ["BENCH_VIEWS", "BENCH_DB_DIR", "BENCH_ONLY"] {
-        if let Ok(x) = std::env::var(v) {
-            println!("EXPERIMENT: {v}={x}");
-        }
+    if let Ok(x) = std::env::var("BENCH_DB_DIR") {
+        println!("EXPERIMENT: BENCH_DB_DIR={x}");
     }
     println!("Each run: {secs} s or at most {MAX_LOGINS_PER_CLIENT} logins / {MAX_SSO_PER_CLIENT} SSOs per client.");
     println!(
-        "`srv CPU/op`: CPU time of the server's threads per operation; `client CPU`: the load"
+        "`srv CPU/op`: CPU time of the server process per operation; `server busy`: its CPU time /"
     );
-    println!("generator's share of the CPU used (it runs on the same {cores} cores); `CPU busy`: CPU used by");
-    println!("the process / (wall time x {cores} cores).");
+    println!(
+        "(wall time x {} core(s)); `client busy`: the same for this load generator ({} core(s)).",
+        cores.server, cores.client
+    );
     // BENCH_ONLY=login|sso runs one kind (for profiling); the verdicts need both.
     let only = std::env::var("BENCH_ONLY").unwrap_or_default();
     let mut logins = vec![];
     for n in CONCURRENCY.into_iter().filter(|_| only != "sso") {
-        logins.push(run(&t, Kind::Login, n, dur, tck, cores).await);
+        logins.push(run(&t, Kind::Login, n, dur, &server_pid, &cores).await);
     }
     print_table(
         "(a) complete logins: AuthnRequest -> /login -> password -> SMS code -> Response",
@@ -608,13 +676,13 @@ async fn bench() {
     );
     let mut ssos = vec![];
     for n in CONCURRENCY.into_iter().filter(|_| only != "login") {
-        ssos.push(run(&t, Kind::Sso, n, dur, tck, cores).await);
+        ssos.push(run(&t, Kind::Sso, n, dur, &server_pid, &cores).await);
     }
     print_table(
         "(b) SSO with an existing session: AuthnRequest -> Response",
         &ssos,
     );
-    idp.handle.stop(true).await;
+    drop(idp);
     if logins.is_empty() || ssos.is_empty() {
         return;
     }
@@ -626,22 +694,27 @@ async fn bench() {
             .unwrap()
     };
     let sign_secs = 1.0 / signs;
-    println!("\nTargets (issue #2). Per core = throughput at the best concurrency / {cores} cores");
-    println!("(the load generator shares those cores, so this counts its CPU against the server).");
+    if pinned {
+        println!("\nTargets (issue #2). Per core = what the server did per second on its one CPU, at the best");
+        println!("concurrency.");
+    } else {
+        println!("\nTargets (issue #2). Per core = throughput at the best concurrency / {cpus} CPUs (the load");
+        println!("generator shares those CPUs, so this counts its CPU against the server).");
+    }
     let (l_best, l_n) = best(&logins);
-    let l_per_core = l_best / cores as f64;
+    let l_per_core = l_best / cores.server as f64;
     let l_target = 0.85 / (argon + sign_secs);
     println!(
-        "  complete logins:  {l_per_core:.2}/s per core (best {l_best:.2}/s at {l_n} clients); target >= 0.85 x 1/({:.1} ms argon2id + {:.2} ms sign) = {l_target:.2}/s per core: {}",
+        "  complete logins:  {l_per_core:.2}/s per core (best at {l_n} clients); target >= 0.85 x 1/({:.1} ms argon2id + {:.2} ms sign) = {l_target:.2}/s per core: {}",
         argon * 1000.0,
         sign_secs * 1000.0,
         if l_per_core >= l_target { "MET" } else { "MISSED" }
     );
     let (s_best, s_n) = best(&ssos);
-    let s_per_core = s_best / cores as f64;
+    let s_per_core = s_best / cores.server as f64;
     let s_target = 0.5 * signs;
     println!(
-        "  SSO with session: {s_per_core:.1}/s per core (best {s_best:.1}/s at {s_n} clients); target >= 0.5 x {signs:.1} sign/s = {s_target:.1}/s per core: {}",
+        "  SSO with session: {s_per_core:.1}/s per core (best at {s_n} clients); target >= 0.5 x {signs:.1} sign/s = {s_target:.1}/s per core: {}",
         if s_per_core >= s_target { "MET" } else { "MISSED" }
     );
     for (name, rows) in [("complete logins", &logins), ("SSO with session", &ssos)] {
@@ -656,6 +729,16 @@ async fn bench() {
     }
 }
 
+/// Whether `taskset` can pin a process here.
+fn taskset_works() -> bool {
+    Command::new("taskset")
+        .args(["-c", "0", "true"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; `cargo test --all-targets` runs bench targets without it, and a
     // 40-second load run is not a test.
@@ -663,11 +746,32 @@ fn main() {
         println!("load benchmark: skipped (not run with --bench); use `make bench`");
         return;
     }
+    let cpus = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    let pinned = std::env::var_os(PINNED_ENV).is_some();
+    if !pinned && cpus >= 2 && taskset_works() {
+        // Run this load generator again on every CPU but the server's.
+        let exe = std::env::current_exe().unwrap();
+        let status = Command::new("taskset")
+            .args(["-c", &format!("1-{}", cpus - 1)])
+            .arg(exe)
+            .args(std::env::args_os().skip(1))
+            .env(PINNED_ENV, cpus.to_string())
+            .status()
+            .unwrap();
+        std::process::exit(status.code().unwrap_or(1));
+    }
+    // In the pinned child, `available_parallelism` sees only the load generator's CPUs.
+    let all_cpus = std::env::var(PINNED_ENV)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(cpus);
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .thread_name("bench-client")
         .enable_all()
         .build()
         .unwrap();
-    rt.block_on(bench());
+    rt.block_on(bench(pinned, all_cpus));
 }
