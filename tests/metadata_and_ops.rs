@@ -414,3 +414,116 @@ async fn catalog_shows_https_logos_only() {
     );
     app.stop().await;
 }
+
+/// `kill -HUP` makes the running server reload the e-service folder (a SIGHUP it did not handle would
+/// end the process): the log names the SIGHUP reload, a file added before the signal is served, and
+/// the server keeps answering.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sighup_reloads_metadata_and_the_server_keeps_running() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let md = dir.path().join("metadata");
+    std::fs::create_dir_all(&md).unwrap();
+    let first = TestSp::new("hup-a", false);
+    std::fs::write(md.join("a.xml"), first.metadata()).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let log = dir.path().join("server.log");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pass-idp"))
+        .args(["--dev", "serve"])
+        .current_dir(&root)
+        .env("RUST_LOG", "info")
+        .env("PASS_IDP__BIND", format!("127.0.0.1:{port}"))
+        .env("PASS_IDP__BASE_URL", format!("http://127.0.0.1:{port}"))
+        .env(
+            "PASS_IDP__DATABASE_URL",
+            format!("sqlite://{}/hup.db?mode=rwc", dir.path().display()),
+        )
+        .env("PASS_IDP__METADATA_DIR", &md)
+        .env("PASS_IDP__SMS__OUTBOX_PATH", dir.path().join("sms.jsonl"))
+        .env("PASS_IDP__MAIL__OUTBOX_DIR", dir.path().join("mail"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+    let http = reqwest::Client::new();
+    let health = |http: reqwest::Client, base: String| async move {
+        let r = http.get(format!("{base}/healthz")).send().await.ok()?;
+        r.json::<serde_json::Value>().await.ok()
+    };
+    let mut up = None;
+    for _ in 0..300 {
+        if let Some(v) = health(http.clone(), base.clone()).await {
+            up = Some(v);
+            break;
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "server exited: {}",
+            std::fs::read_to_string(&log).unwrap_or_default()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let up =
+        up.unwrap_or_else(|| panic!("no /healthz: {}", std::fs::read_to_string(&log).unwrap()));
+    assert_eq!(up["service_providers"], 1, "{up}");
+    let sighup_reloads = || {
+        std::fs::read_to_string(&log)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.contains("metadata reloaded") && l.contains("SIGHUP"))
+            .count()
+    };
+    assert_eq!(sighup_reloads(), 0);
+
+    let second = TestSp::new("hup-b", false);
+    std::fs::write(md.join("b.xml"), second.metadata()).unwrap();
+    let status = Command::new("kill")
+        .args(["-HUP", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let mut reloaded = false;
+    for _ in 0..100 {
+        if sighup_reloads() > 0 {
+            reloaded = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        reloaded,
+        "no SIGHUP reload in the log: {}",
+        std::fs::read_to_string(&log).unwrap_or_default()
+    );
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "SIGHUP ended the server"
+    );
+    let after = health(http.clone(), base.clone())
+        .await
+        .expect("still answering after SIGHUP");
+    assert_eq!(after["service_providers"], 2, "{after}");
+    // The new e-service is served: an AuthnRequest from it starts a login.
+    let q = second.redirect_query(
+        &second.authn_request(&Req::new(&format!("{base}/saml/sso")), false),
+        None,
+        None,
+    );
+    let r = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(format!("{base}/saml/sso?{q}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 303);
+    let _ = child.kill();
+    let _ = child.wait();
+}
