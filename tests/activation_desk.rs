@@ -11,32 +11,6 @@ use common::*;
 
 const PHONE: &str = "+38641555777";
 
-/// Identity check and signature; then approval, whose redirect is returned.
-async fn check_sign_approve(b: &Browser, reference: &str) -> Page {
-    let page = format!("/office/requests/{reference}");
-    let p = b.get(&page).await;
-    assert_eq!(p.status, 200, "{}", p.body);
-    let r = b
-        .post(
-            &format!("{page}/identity"),
-            &[
-                ("csrf_token", &p.csrf()),
-                ("document_type", "id_card"),
-                ("document_number", "IA7654321"),
-                ("document_expiry", "2099-12-31"),
-                ("office", "UE Maribor"),
-            ],
-        )
-        .await;
-    assert_eq!(r.location, Some(format!("{page}?msg=checked")));
-    let r = b
-        .post(&format!("{page}/signed"), &[("csrf_token", &p.csrf())])
-        .await;
-    assert_eq!(r.location, Some(format!("{page}?msg=signed")));
-    b.post(&format!("{page}/approve"), &[("csrf_token", &p.csrf())])
-        .await
-}
-
 async fn reissue(b: &Browser, reference: &str) -> Page {
     let page = format!("/office/requests/{reference}");
     let p = b.get(&page).await;

@@ -92,8 +92,9 @@ pub async fn officer(app: &TestApp, username: &str) -> Browser {
     b
 }
 
-/// The officer records the identity check and the signature and approves: the code is e-mailed.
-pub async fn officer_approves(b: &Browser, reference: &str) {
+/// The officer records the identity check and the signature, then approves; returns the answer to the
+/// approval (a redirect, whatever came of the code's e-mail).
+pub async fn check_sign_approve(b: &Browser, reference: &str) -> Page {
     let page = format!("/office/requests/{reference}");
     let p = b.get(&page).await;
     assert_eq!(p.status, 200, "{}", p.body);
@@ -114,9 +115,14 @@ pub async fn officer_approves(b: &Browser, reference: &str) {
         .post(&format!("{page}/signed"), &[("csrf_token", &p.csrf())])
         .await;
     assert_eq!(r.location, Some(format!("{page}?msg=signed")));
-    let r = b
-        .post(&format!("{page}/approve"), &[("csrf_token", &p.csrf())])
-        .await;
+    b.post(&format!("{page}/approve"), &[("csrf_token", &p.csrf())])
+        .await
+}
+
+/// The officer records the identity check and the signature and approves: the code is e-mailed.
+pub async fn officer_approves(b: &Browser, reference: &str) {
+    let r = check_sign_approve(b, reference).await;
+    let page = format!("/office/requests/{reference}");
     assert_eq!(r.location, Some(format!("{page}?msg=approved")));
 }
 
