@@ -11,7 +11,7 @@ use crate::saml::nameid::pairwise;
 use crate::saml::registry::ServiceProvider;
 use crate::saml::response::{self, Attribute, NameId, StatusResponse, SuccessResponse};
 use crate::saml::types::{nameid, status};
-use crate::storage::{Participant, SeenRequest, SessionRecord};
+use crate::storage::{AssertionRecord, Participant, SeenRequest, SessionRecord};
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
 
@@ -296,20 +296,21 @@ impl Services {
                 "in_response_to": pending.request_id,
                 "status": status::SUCCESS,
             }));
+        let now_ms = now.timestamp_millis();
         self.store
-            .add_participant(
-                &s.id,
-                &Participant {
+            .record_assertion(AssertionRecord {
+                session_id: s.id.clone(),
+                participant: Participant {
                     sp_entity_id: sp.metadata.entity_id.clone(),
                     name_id: name_id.value.clone(),
                     name_id_format: name_id.format.clone(),
                 },
-                seen,
+                seen: seen.cloned(),
                 // The session's last use is written at most once per SESSION_TOUCH_MS.
-                now.timestamp_millis() - s.last_seen_at >= SESSION_TOUCH_MS,
-                now.timestamp_millis(),
-                &ev,
-            )
+                touch: now_ms - s.last_seen_at >= SESSION_TOUCH_MS,
+                now_ms,
+                event: ev,
+            })
             .await?;
         Ok(PostForm {
             acs_url: pending.acs_url.clone(),

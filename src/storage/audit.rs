@@ -3,7 +3,7 @@ use super::{AuditRow, StorageError, Store};
 use crate::audit::AuditEvent;
 use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder, QuerySelect, Set};
 
-fn model(ev: &AuditEvent, now_ms: i64) -> audit_event::ActiveModel {
+pub(super) fn model(ev: &AuditEvent, now_ms: i64) -> audit_event::ActiveModel {
     audit_event::ActiveModel {
         at: Set(now_ms),
         kind: Set(ev.kind.as_str().to_string()),

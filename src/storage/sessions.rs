@@ -1,6 +1,6 @@
 //! IdP SSO sessions and the e-services each session has logged in to.
 use super::entity::{citizen, session_participant as part, sso_session as sess};
-use super::{audit, citizens, Participant, SeenRequest, SessionRecord, StorageError, Store};
+use super::{audit, citizens, Participant, SessionRecord, StorageError, Store};
 use crate::audit::AuditEvent;
 use crate::domain::citizen::Citizen;
 use sea_orm::sea_query::Expr;
@@ -98,45 +98,6 @@ impl Store {
             .filter(sess::Column::Id.eq(id))
             .exec(&self.db)
             .await?;
-        Ok(())
-    }
-
-    /// Records that an assertion was issued to an SP within a session, with its audit event, in one
-    /// transaction: with `seen`, the AuthnRequest ID goes into the replay cache
-    /// ([`StorageError::Replayed`] and nothing written if it is there); with `touch`, the session's
-    /// last use moves to `now_ms`.
-    pub async fn add_participant(
-        &self,
-        session_id: &str,
-        p: &Participant,
-        seen: Option<&SeenRequest>,
-        touch: bool,
-        now_ms: i64,
-        ev: &AuditEvent,
-    ) -> Result<(), StorageError> {
-        let t = self.db.begin().await?;
-        if let Some(s) = seen {
-            super::logins::remember(&t, s).await?;
-        }
-        part::Entity::insert(part::ActiveModel {
-            id: Set(uuid::Uuid::new_v4().to_string()),
-            session_id: Set(session_id.to_string()),
-            sp_entity_id: Set(p.sp_entity_id.clone()),
-            name_id: Set(p.name_id.clone()),
-            name_id_format: Set(p.name_id_format.clone()),
-            created_at: Set(now_ms),
-        })
-        .exec_without_returning(&t)
-        .await?;
-        if touch {
-            sess::Entity::update_many()
-                .col_expr(sess::Column::LastSeenAt, Expr::value(now_ms))
-                .filter(sess::Column::Id.eq(session_id))
-                .exec(&t)
-                .await?;
-        }
-        audit::write(&t, ev, now_ms).await?;
-        t.commit().await?;
         Ok(())
     }
 

@@ -28,6 +28,7 @@ pub async fn serve(cfg: Config) -> Result<(), String> {
         tracing::warn!(problem = %p, "e-service files differ from their recorded history");
     }
     spawn_purge(services.clone());
+    spawn_checkpoints(services.clone());
     crate::service::remote_metadata::start(&services)
         .map_err(|e| format!("remote metadata: {e}"))?;
     tracing::info!(
@@ -106,6 +107,21 @@ pub fn spawn_metadata_watch(reg: SharedRegistry) {
         };
         while hup.recv().await.is_some() {
             log_reload(&reg, "SIGHUP");
+        }
+    });
+}
+
+/// SQLite: the WAL is copied back into the database file every second by this task instead of by
+/// whichever request's commit crosses SQLite's threshold (its fsync would stall that request).
+fn spawn_checkpoints(services: Services) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(Duration::from_secs(1));
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            if let Err(e) = services.store.checkpoint().await {
+                tracing::warn!(error = %e, "WAL checkpoint failed");
+            }
         }
     });
 }
