@@ -4,7 +4,10 @@ use super::{audit, citizens, Participant, SessionRecord, StorageError, Store};
 use crate::audit::AuditEvent;
 use crate::domain::citizen::Citizen;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QuerySelect,
+    QueryTrait, Set, Statement, TransactionTrait, Value,
+};
 
 fn from(m: sess::Model) -> SessionRecord {
     SessionRecord {
@@ -67,19 +70,56 @@ impl Store {
             .map(from))
     }
 
-    /// The session with this token hash and its citizen, in one query.
+    /// The session with this token hash and its citizen, in one query. The statement is built once
+    /// per backend (it is asked on every SSO) and only the token hash is bound anew.
     pub async fn find_session_with_citizen(
         &self,
         token_hash: &str,
     ) -> Result<Option<(SessionRecord, Option<Citizen>)>, StorageError> {
-        let Some((s, c)) = sess::Entity::find()
-            .filter(sess::Column::TokenHash.eq(token_hash))
-            .find_also_related(citizen::Entity)
-            .one(&self.db)
-            .await?
-        else {
+        const MARK: &str = "\u{0}token-hash";
+        static TEMPLATES: std::sync::OnceLock<std::sync::Mutex<Vec<Statement>>> =
+            std::sync::OnceLock::new();
+        let backend = self.db.get_database_backend();
+        let templates = TEMPLATES.get_or_init(Default::default);
+        let cached = match templates.lock() {
+            Ok(t) => t.iter().find(|st| st.db_backend == backend).cloned(),
+            Err(p) => p
+                .into_inner()
+                .iter()
+                .find(|st| st.db_backend == backend)
+                .cloned(),
+        };
+        let template = match cached {
+            Some(t) => t,
+            None => {
+                let t = sess::Entity::find()
+                    .filter(sess::Column::TokenHash.eq(MARK))
+                    .find_also_related(citizen::Entity)
+                    .limit(1)
+                    .build(backend);
+                if let Ok(mut all) = templates.lock() {
+                    all.push(t.clone());
+                }
+                t
+            }
+        };
+        let mut stmt = template;
+        let slot = stmt.values.as_mut().and_then(|v| {
+            v.0.iter_mut()
+                .find(|x| matches!(x, Value::String(Some(m)) if m.as_str() == MARK))
+        });
+        let Some(slot) = slot else {
+            return Err(StorageError::Corrupt(
+                "session query without its parameter".into(),
+            ));
+        };
+        *slot = Value::from(token_hash);
+        let Some(row) = self.db.query_one(stmt).await? else {
             return Ok(None);
         };
+        // The column prefixes sea-orm gives the two sides of `find_also_related`.
+        let s = sess::Model::from_query_result(&row, "A_")?;
+        let c = citizen::Model::from_query_result_optional(&row, "B_")?;
         Ok(Some((from(s), c.map(citizens::to_domain).transpose()?)))
     }
 
