@@ -41,40 +41,51 @@ fn issued_for(audit: &[pass_idp::storage::AuditRow], request_id: &str) -> usize 
         .count()
 }
 
+/// A test app with one citizen and an SSO session for it that was last used `idle_ms` ago.
+async fn app_with_session(
+    backend: common::Backend,
+    now: i64,
+    idle_ms: i64,
+) -> (TestApp, SessionRecord) {
+    let app = TestApp::spawn_with(backend, &[], |_| {}).await;
+    app.add_citizen("janez", Some("+38641555000")).await;
+    let store = &app.services.store;
+    let citizen = store
+        .find_citizen(&Username::parse("janez").unwrap())
+        .await
+        .unwrap()
+        .expect("citizen");
+    let session = SessionRecord {
+        id: uuid::Uuid::new_v4().to_string(),
+        token_hash: format!("test-session-{}", uuid::Uuid::new_v4().simple()),
+        citizen_id: citizen.id.0.clone(),
+        level: 2,
+        authn_instant: now - idle_ms,
+        created_at: now - idle_ms,
+        last_seen_at: now - idle_ms,
+        expires_at: now + 3_600_000,
+        revoked: false,
+    };
+    store
+        .create_session(
+            &session,
+            None,
+            now,
+            &AuditEvent::new(AuditKind::SessionCreated),
+        )
+        .await
+        .unwrap();
+    (app, session)
+}
+
 /// current_thread: every `record_assertion` below is queued before the commit task first runs, so
 /// they are committed as one batch.
 #[tokio::test(flavor = "current_thread")]
 async fn a_batch_keeps_each_assertion_apart() {
     for backend in backends() {
-        let app = TestApp::spawn_with(backend, &[], |_| {}).await;
-        app.add_citizen("janez", Some("+38641555000")).await;
-        let store = &app.services.store;
-        let citizen = store
-            .find_citizen(&Username::parse("janez").unwrap())
-            .await
-            .unwrap()
-            .expect("citizen");
         let now = chrono::Utc::now().timestamp_millis();
-        let session = SessionRecord {
-            id: uuid::Uuid::new_v4().to_string(),
-            token_hash: "test-session-token-hash".into(),
-            citizen_id: citizen.id.0.clone(),
-            level: 2,
-            authn_instant: now - 120_000,
-            created_at: now - 120_000,
-            last_seen_at: now - 120_000,
-            expires_at: now + 3_600_000,
-            revoked: false,
-        };
-        store
-            .create_session(
-                &session,
-                None,
-                now,
-                &AuditEvent::new(AuditKind::SessionCreated),
-            )
-            .await
-            .unwrap();
+        let (app, session) = app_with_session(backend, now, 120_000).await;
+        let store = &app.services.store;
         // Used in an earlier transaction.
         store
             .record_assertion(record(&session.id, "_earlier", now))
@@ -148,35 +159,9 @@ async fn a_batch_keeps_each_assertion_apart() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_assertions_each_request_id_once() {
     for backend in backends() {
-        let app = TestApp::spawn_with(backend, &[], |_| {}).await;
-        app.add_citizen("janez", Some("+38641555000")).await;
-        let store = app.services.store.clone();
-        let citizen = store
-            .find_citizen(&Username::parse("janez").unwrap())
-            .await
-            .unwrap()
-            .expect("citizen");
         let now = chrono::Utc::now().timestamp_millis();
-        let session = SessionRecord {
-            id: uuid::Uuid::new_v4().to_string(),
-            token_hash: "test-session-token-hash-2".into(),
-            citizen_id: citizen.id.0.clone(),
-            level: 2,
-            authn_instant: now,
-            created_at: now,
-            last_seen_at: now,
-            expires_at: now + 3_600_000,
-            revoked: false,
-        };
-        store
-            .create_session(
-                &session,
-                None,
-                now,
-                &AuditEvent::new(AuditKind::SessionCreated),
-            )
-            .await
-            .unwrap();
+        let (app, session) = app_with_session(backend, now, 0).await;
+        let store = app.services.store.clone();
         // 40 distinct IDs, each sent three times, from 120 tasks.
         let mut tasks = Vec::new();
         for i in 0..120 {
