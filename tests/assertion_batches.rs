@@ -188,3 +188,28 @@ async fn concurrent_assertions_each_request_id_once() {
         assert_eq!(store.participants(&session.id).await.unwrap().len(), 40);
     }
 }
+
+/// More assertions at one moment than one transaction takes: they are committed in consecutive
+/// batches, and every one of them is written.
+#[tokio::test(flavor = "current_thread")]
+async fn more_assertions_at_once_than_one_batch() {
+    for backend in backends() {
+        let now = chrono::Utc::now().timestamp_millis();
+        let (app, session) = app_with_session(backend, now, 0).await;
+        let store = &app.services.store;
+        let results = futures_util::future::join_all(
+            (0..150).map(|i| store.record_assertion(record(&session.id, &format!("_m{i}"), now))),
+        )
+        .await;
+        assert!(results.iter().all(Result::is_ok), "{results:?}");
+        assert_eq!(store.participants(&session.id).await.unwrap().len(), 150);
+        let audit = store.recent_audit(1000).await.unwrap();
+        assert_eq!(
+            audit
+                .iter()
+                .filter(|r| r.kind == "assertion.issued")
+                .count(),
+            150
+        );
+    }
+}

@@ -32,6 +32,25 @@ pub struct AssertionRecord {
 
 type Reply = oneshot::Sender<Result<(), StorageError>>;
 
+/// At most this many assertions per transaction (bounds the statements' size and parameter count).
+const MAX_BATCH: usize = 64;
+
+/// Clears the queue's `draining` flag if the drain task ends abnormally (dropped with its runtime,
+/// or a panic), so the next assertion starts a new drain. Disarmed on the normal way out, which
+/// hands the flag over itself.
+struct DrainGuard {
+    queue: Arc<AssertionQueue>,
+    armed: bool,
+}
+
+impl Drop for DrainGuard {
+    fn drop(&mut self) {
+        if self.armed {
+            self.queue.draining.store(false, Ordering::SeqCst);
+        }
+    }
+}
+
 /// The queue of assertions waiting for the next commit, shared by all clones of a `Store`.
 #[derive(Debug, Default)]
 pub(super) struct AssertionQueue {
@@ -41,11 +60,14 @@ pub(super) struct AssertionQueue {
 }
 
 impl AssertionQueue {
+    /// The oldest queued records, at most [`MAX_BATCH`].
     fn take(&self) -> Vec<(AssertionRecord, Reply)> {
-        match self.waiting.lock() {
-            Ok(mut q) => std::mem::take(&mut *q),
-            Err(poisoned) => std::mem::take(&mut *poisoned.into_inner()),
-        }
+        let mut q = match self.waiting.lock() {
+            Ok(q) => q,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let n = q.len().min(MAX_BATCH);
+        q.drain(..n).collect()
     }
 
     fn push(&self, item: (AssertionRecord, Reply)) {
@@ -81,13 +103,19 @@ pub(super) async fn record(
 }
 
 async fn drain(db: DatabaseConnection, queue: Arc<AssertionQueue>) {
+    let mut guard = DrainGuard {
+        queue: queue.clone(),
+        armed: true,
+    };
     loop {
         let batch = queue.take();
         if batch.is_empty() {
+            guard.armed = false;
             queue.draining.store(false, Ordering::SeqCst);
             // Something queued after `take` and before the flag was cleared saw a running drain and
             // did not start one: take it over unless a new drain has started meanwhile.
             if !queue.is_empty() && !queue.draining.swap(true, Ordering::SeqCst) {
+                guard.armed = true;
                 continue;
             }
             return;
