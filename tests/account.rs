@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 mod common;
 
-use common::account::account_login;
+use common::account::{account_login, confirm_email};
 use common::smtp::{ReceivedMail, SmtpSink};
 use common::*;
 use std::time::Duration;
@@ -102,7 +102,22 @@ async fn register_verify_by_mail_and_log_in() {
         assert!(home.body.contains("Trubarjeva cesta 5"));
         assert!(home.body.contains("1000 Ljubljana"));
 
-        let v = b.get(&link).await;
+        // Opening the link (as a mail filter would) confirms nothing; its button does.
+        for _ in 0..2 {
+            let opened = b.get(&link).await;
+            assert_eq!(opened.status, 200, "{}", opened.body);
+            assert!(opened.hidden("token").is_some(), "{}", opened.body);
+        }
+        let home = b.get("/account").await;
+        assert!(
+            home.body.contains("data-verified=\"false\""),
+            "{}",
+            home.body
+        );
+        let token = link.rsplit('=').next().unwrap();
+        let r = b.post("/account/verify", &[("token", token)]).await;
+        assert_eq!(r.status, 403, "confirming without the page's CSRF token");
+        let v = confirm_email(&b, &link).await;
         assert_eq!(v.status, 200, "{}", v.body);
         assert!(outcome(&v).contains("potrjen"), "{}", v.body);
         let home = b.get("/account").await;
@@ -116,9 +131,20 @@ async fn register_verify_by_mail_and_log_in() {
         let again = b.get(&link).await;
         assert_eq!(again.status, 200);
         assert!(outcome(&again).contains("že uporabljena"), "{}", again.body);
+        let page = b.get("/account/reset").await; // any public form: its CSRF token
+        let replay = b
+            .post(
+                "/account/verify",
+                &[("csrf_token", &page.csrf()), ("token", token)],
+            )
+            .await;
+        assert!(
+            outcome(&replay).contains("že uporabljena"),
+            "{}",
+            replay.body
+        );
 
         // The token is stored only as a hash: the database does not contain it.
-        let token = link.rsplit('=').next().unwrap();
         let audit = app.services.store.recent_audit(50).await.unwrap();
         assert!(audit.iter().any(|a| a.kind == "citizen.email_verified"));
         assert!(audit.iter().all(|a| !a.detail.contains(token)));
@@ -233,7 +259,7 @@ async fn verify_link_expired_wrong_and_resent() {
         let second = link_in(&smtp.wait_for(2).await[1], "/account/verify");
         assert_ne!(first, second);
         assert!(outcome(&b.get(&first).await).contains("uporabljena"));
-        assert!(outcome(&b.get(&second).await).contains("je potrjen"));
+        assert!(outcome(&confirm_email(&b, &second).await).contains("je potrjen"));
         let c = app.services.citizen_by_username("mojca").await.unwrap();
         assert!(c.email_verified);
         app.stop().await;

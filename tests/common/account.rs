@@ -50,3 +50,17 @@ pub async fn account_login_default(
 ) -> Page {
     account_login(app, b, "/account/login", username, PASSWORD, phone).await
 }
+
+/// Opens an e-mail verification link and presses the button on its page (the link alone confirms
+/// nothing). A link that cannot be used gives its refusal page, returned as it is.
+pub async fn confirm_email(b: &Browser, link: &str) -> Page {
+    let p = b.get(link).await;
+    let Some(token) = p.hidden("token") else {
+        return p;
+    };
+    b.post(
+        "/account/verify",
+        &[("csrf_token", &p.csrf()), ("token", &token)],
+    )
+    .await
+}

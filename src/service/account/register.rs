@@ -194,6 +194,11 @@ impl Services {
     }
 
     /// Uses a verification link: marks the e-mail address verified.
+    /// Whether a verification link can still be used (its page offers the button only then).
+    pub async fn verify_link_state(&self, token: &str) -> Result<LinkOutcome, AccountError> {
+        Ok(self.link_state(TokenPurpose::Verify, token).await?.0)
+    }
+
     pub async fn verify_email(
         &self,
         token: &str,

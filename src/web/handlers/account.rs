@@ -26,7 +26,8 @@ impl From<AccountError> for WebError {
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/account/register", web::get().to(register_page))
         .route("/account/register", web::post().to(register_submit))
-        .route("/account/verify", web::get().to(verify))
+        .route("/account/verify", web::get().to(verify_page))
+        .route("/account/verify", web::post().to(verify))
         .route("/account/verify/resend", web::post().to(resend))
         .route("/account/password", web::get().to(password_page))
         .route("/account/password", web::post().to(password_submit));
@@ -187,27 +188,76 @@ pub struct TokenQuery {
     pub token: String,
 }
 
-/// Uses an e-mail verification link.
-pub async fn verify(
+fn verify_refused(
+    st: &AppState,
+    lang: &str,
+    outcome: LinkOutcome,
+) -> Result<HttpResponse, WebError> {
+    message_page(
+        st,
+        lang,
+        "/account",
+        false,
+        "account.verify.heading",
+        outcome.message_key(),
+        json!({ "login": true, "resend_hint": true }),
+    )
+}
+
+/// Opens an e-mail verification link: a page with a button that confirms the address. The link
+/// itself changes nothing, so a mail filter or a preview that opens links does not use it up.
+pub async fn verify_page(
     st: web::Data<AppState>,
     q: web::Query<TokenQuery>,
+    csrf: PublicCsrf,
+    lang: Lang,
+) -> Result<HttpResponse, WebError> {
+    match st.services.verify_link_state(&q.token).await? {
+        LinkOutcome::Ok => {
+            let resp = render(
+                &st,
+                "account_verify_confirm",
+                lang.0,
+                "/account",
+                json!({ "title": "smsPASS", "csrf": csrf.token(), "token": q.token }),
+            )?;
+            csrf.apply(resp)
+        }
+        other => verify_refused(&st, lang.0, other),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct VerifyForm {
+    csrf_token: String,
+    #[serde(default)]
+    token: String,
+}
+impl HasCsrf for VerifyForm {
+    fn csrf_token(&self) -> &str {
+        &self.csrf_token
+    }
+}
+
+/// Uses an e-mail verification link (the button on its page).
+pub async fn verify(
+    st: web::Data<AppState>,
+    form: PublicCsrfForm<VerifyForm>,
     lang: Lang,
     addr: ClientAddr,
 ) -> Result<HttpResponse, WebError> {
-    let outcome = st.services.verify_email(&q.token, addr.0).await?;
-    let message = match outcome {
-        LinkOutcome::Ok => "account.verified",
-        other => other.message_key(),
-    };
-    message_page(
-        &st,
-        lang.0,
-        "/account",
-        outcome == LinkOutcome::Ok,
-        "account.verify.heading",
-        message,
-        json!({ "login": true, "resend_hint": outcome != LinkOutcome::Ok }),
-    )
+    match st.services.verify_email(&form.0.token, addr.0).await? {
+        LinkOutcome::Ok => message_page(
+            &st,
+            lang.0,
+            "/account",
+            true,
+            "account.verify.heading",
+            "account.verified",
+            json!({ "login": true }),
+        ),
+        other => verify_refused(&st, lang.0, other),
+    }
 }
 
 /// Mails a new verification link to the logged-in citizen.
@@ -352,6 +402,10 @@ mod tests {
                         "message": "account.password.wrong_current"}),
                 ),
                 ("account_reset", json!({"title": "x", "csrf": "c"})),
+                (
+                    "account_verify_confirm",
+                    json!({"title": "x", "csrf": "c", "token": "<b>"}),
+                ),
                 (
                     "account_reset_confirm",
                     json!({"title": "x", "csrf": "c", "token": "t", "min_length": 10, "message": null}),
