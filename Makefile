@@ -32,7 +32,7 @@ $(VENV)/.ok: tests/python/requirements.txt
 
 ## The full test suite (SQLite always; PostgreSQL too when TEST_DATABASE_URL is set).
 test: test-venv
-	$(CARGO) test --all-targets -- --test-threads=2
+	$(CARGO) test --workspace --all-targets -- --test-threads=2
 
 lint:
 	$(CARGO) fmt --all -- --check

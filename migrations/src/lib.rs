@@ -9,6 +9,7 @@ mod m0004_email_tokens;
 mod m0005_activation;
 mod m0006_certs_letters;
 mod m0007_search_names;
+mod m0008_search_fold;
 
 pub use m0007_search_names::search_text;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0005_activation::Migration),
             Box::new(m0006_certs_letters::Migration),
             Box::new(m0007_search_names::Migration),
+            Box::new(m0008_search_fold::Migration),
         ]
     }
 }

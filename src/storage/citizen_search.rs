@@ -1,6 +1,7 @@
-//! The desk's name search over the `search_name` column (lower-cased in Rust on write, see
-//! `migration::search_text`), so that upper- and lower-case Č, Š, Ž match on SQLite and PostgreSQL
-//! alike. Every typed word must occur; results are bounded by `limit`.
+//! The desk's name search over the `search_name` column (lower case without diacritics, folded in
+//! Rust on write and on the typed words, see `migration::search_text`), so that "ČEBULJ", "čebulj"
+//! and "cebulj" all find "Čebulj" on SQLite and PostgreSQL alike. Every typed word must occur;
+//! results are bounded by `limit`.
 use super::entity::citizen;
 use super::{citizens::to_domain, StorageError, Store};
 use crate::domain::citizen::Citizen;
