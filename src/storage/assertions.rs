@@ -98,8 +98,11 @@ pub(super) async fn record(
         // cannot abandon the assertions of others half-way.
         tokio::spawn(drain(db.clone(), queue.clone()));
     }
-    rx.await
-        .map_err(|_| StorageError::Corrupt("assertion record was not committed".into()))?
+    rx.await.map_err(|_| {
+        StorageError::Corrupt(
+            "the commit task of this assertion ended without an answer (outcome unknown)".into(),
+        )
+    })?
 }
 
 async fn drain(db: DatabaseConnection, queue: Arc<AssertionQueue>) {
