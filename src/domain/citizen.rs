@@ -21,6 +21,15 @@ pub struct Citizen {
     pub address: Option<Address>,
 }
 
+impl Citizen {
+    /// The e-mail address, only if the citizen confirmed it by the link sent to it. Only this one may
+    /// leave the IdP (the `mail` attribute, an emailAddress NameID): an unconfirmed address was typed
+    /// by whoever registered and proves nothing about the citizen.
+    pub fn confirmed_email(&self) -> Option<&str> {
+        self.email.as_deref().filter(|_| self.email_verified)
+    }
+}
+
 /// A postal address in Slovenia's usual three parts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Address {

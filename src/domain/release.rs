@@ -41,6 +41,7 @@ pub struct Released {
     pub values: Vec<String>,
 }
 
+/// The attributes the policy names that the citizen has; the e-mail address only once confirmed.
 pub fn release(citizen: &Citizen, policy: &ServicePolicy) -> Vec<Released> {
     policy
         .attributes
@@ -50,7 +51,7 @@ pub fn release(citizen: &Citizen, policy: &ServicePolicy) -> Vec<Released> {
             let value = match kind {
                 AttributeKind::GivenName => Some(citizen.given_name.clone()),
                 AttributeKind::FamilyName => Some(citizen.family_name.clone()),
-                AttributeKind::Email => citizen.email.clone(),
+                AttributeKind::Email => citizen.confirmed_email().map(str::to_string),
                 AttributeKind::Username => Some(citizen.username.to_string()),
             }?;
             let (name, friendly_name) = kind.saml_name();
@@ -96,5 +97,45 @@ mod tests {
         assert_eq!(r.len(), 1);
         assert_eq!(r[0].friendly_name, "sn");
         assert_eq!(r[0].values, vec!["Novak".to_string()]);
+    }
+
+    #[test]
+    fn email_released_only_once_confirmed() {
+        let Some(mut c) = citizen() else { return };
+        c.email = Some("janez@example.si".into());
+        let p = ServicePolicy::default();
+        let names = |c: &Citizen| -> Vec<&'static str> {
+            release(c, &p)
+                .into_iter()
+                .map(|r| r.friendly_name)
+                .collect()
+        };
+        assert_eq!(names(&c), vec!["givenName", "sn"]);
+        c.email_verified = true;
+        assert_eq!(names(&c), vec!["givenName", "sn", "mail"]);
+        let mail = release(&c, &p)
+            .into_iter()
+            .find(|r| r.friendly_name == "mail");
+        assert_eq!(
+            mail.map(|r| r.values),
+            Some(vec!["janez@example.si".to_string()])
+        );
+        // Confirmed but no address (cannot happen through the pages; still nothing is invented).
+        c.email = None;
+        assert_eq!(names(&c), vec!["givenName", "sn"]);
+    }
+
+    #[test]
+    fn attribute_removed_from_policy_is_not_released() {
+        let Some(mut c) = citizen() else { return };
+        c.email = Some("janez@example.si".into());
+        c.email_verified = true;
+        let p = ServicePolicy {
+            attributes: vec!["given_name".into()],
+            ..Default::default()
+        };
+        let r = release(&c, &p);
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].friendly_name, "givenName");
     }
 }

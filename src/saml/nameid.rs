@@ -19,39 +19,37 @@ pub const SUPPORTED: [&str; 4] = [
 ];
 
 /// Picks the format: the requested one if allowed; otherwise the first format the SP's metadata lists
-/// that is allowed; otherwise persistent. `policy_allowed` empty means persistent, transient and
-/// unspecified. `unspecified` in a request means "IdP's choice".
+/// that is allowed; otherwise persistent if allowed; otherwise the first allowed format of the policy.
+/// `policy_allowed` empty means persistent, transient and unspecified. `unspecified` in a request
+/// means "IdP's choice". `has_email`: the citizen has a confirmed e-mail address, so an emailAddress
+/// NameID can be issued (before the citizen is known, pass `true`; the choice is made again when the
+/// Response is built).
 pub fn choose_format(
     requested: Option<&str>,
     metadata_formats: &[String],
     policy_allowed: &[String],
+    has_email: bool,
 ) -> Result<String, NameIdError> {
     let allowed = |f: &str| -> bool {
-        if policy_allowed.is_empty() {
+        let by_policy = if policy_allowed.is_empty() {
             [nameid::PERSISTENT, nameid::TRANSIENT, nameid::UNSPECIFIED].contains(&f)
         } else {
             policy_allowed.iter().any(|a| a == f) && SUPPORTED.contains(&f)
-        }
+        };
+        by_policy && (has_email || f != nameid::EMAIL)
     };
-    let default = || -> String {
+    let default = || -> Result<String, NameIdError> {
         metadata_formats
             .iter()
             .find(|f| f.as_str() != nameid::UNSPECIFIED && allowed(f))
             .cloned()
-            .unwrap_or_else(|| {
-                if allowed(nameid::PERSISTENT) {
-                    nameid::PERSISTENT.to_string()
-                } else {
-                    policy_allowed
-                        .first()
-                        .cloned()
-                        .unwrap_or_else(|| nameid::PERSISTENT.to_string())
-                }
-            })
+            .or_else(|| allowed(nameid::PERSISTENT).then(|| nameid::PERSISTENT.to_string()))
+            .or_else(|| policy_allowed.iter().find(|f| allowed(f)).cloned())
+            .ok_or_else(|| NameIdError::FormatNotAllowed(nameid::UNSPECIFIED.to_string()))
     };
     match requested {
-        None => Ok(default()),
-        Some(f) if f == nameid::UNSPECIFIED => Ok(default()),
+        None => default(),
+        Some(f) if f == nameid::UNSPECIFIED => default(),
         Some(f) if allowed(f) => Ok(f.to_string()),
         Some(f) => Err(NameIdError::FormatNotAllowed(f.to_string())),
     }
@@ -127,34 +125,64 @@ mod tests {
     fn format_choice() {
         let none: Vec<String> = vec![];
         assert_eq!(
-            choose_format(None, &none, &none).as_deref(),
+            choose_format(None, &none, &none, true).as_deref(),
             Ok(nameid::PERSISTENT)
         );
         assert_eq!(
-            choose_format(Some(nameid::TRANSIENT), &none, &none).as_deref(),
+            choose_format(Some(nameid::TRANSIENT), &none, &none, true).as_deref(),
             Ok(nameid::TRANSIENT)
         );
         assert_eq!(
-            choose_format(Some(nameid::EMAIL), &none, &none),
+            choose_format(Some(nameid::EMAIL), &none, &none, true),
             Err(NameIdError::FormatNotAllowed(nameid::EMAIL.into()))
         );
         let md = vec![nameid::TRANSIENT.to_string()];
         assert_eq!(
-            choose_format(None, &md, &none).as_deref(),
+            choose_format(None, &md, &none, true).as_deref(),
             Ok(nameid::TRANSIENT)
         );
         assert_eq!(
-            choose_format(Some(nameid::UNSPECIFIED), &md, &none).as_deref(),
+            choose_format(Some(nameid::UNSPECIFIED), &md, &none, true).as_deref(),
             Ok(nameid::TRANSIENT)
         );
         let only_email = vec![nameid::EMAIL.to_string()];
         assert_eq!(
-            choose_format(Some(nameid::EMAIL), &none, &only_email).as_deref(),
+            choose_format(Some(nameid::EMAIL), &none, &only_email, true).as_deref(),
             Ok(nameid::EMAIL)
         );
         assert_eq!(
-            choose_format(Some(nameid::PERSISTENT), &none, &only_email),
+            choose_format(Some(nameid::PERSISTENT), &none, &only_email, true),
             Err(NameIdError::FormatNotAllowed(nameid::PERSISTENT.into()))
         );
+    }
+
+    /// Without a confirmed e-mail address the emailAddress format is never chosen: asked for, it is
+    /// refused; as the IdP's choice another allowed format is taken, or none is left.
+    #[test]
+    fn email_format_needs_a_confirmed_address() {
+        let none: Vec<String> = vec![];
+        let email_first = vec![nameid::EMAIL.to_string(), nameid::PERSISTENT.to_string()];
+        let only_email = vec![nameid::EMAIL.to_string()];
+        assert_eq!(
+            choose_format(Some(nameid::EMAIL), &none, &email_first, false),
+            Err(NameIdError::FormatNotAllowed(nameid::EMAIL.into()))
+        );
+        assert_eq!(
+            choose_format(None, &email_first, &email_first, false).as_deref(),
+            Ok(nameid::PERSISTENT)
+        );
+        assert_eq!(
+            choose_format(None, &email_first, &email_first, true).as_deref(),
+            Ok(nameid::EMAIL)
+        );
+        assert!(choose_format(None, &none, &only_email, false).is_err());
+        assert!(choose_format(Some(nameid::UNSPECIFIED), &none, &only_email, false).is_err());
+        assert_eq!(
+            choose_format(None, &none, &only_email, true).as_deref(),
+            Ok(nameid::EMAIL)
+        );
+        // A policy naming only formats the IdP cannot issue leaves nothing to choose.
+        let bogus = vec!["urn:example:kerberos".to_string()];
+        assert!(choose_format(None, &none, &bogus, true).is_err());
     }
 }

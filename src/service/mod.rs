@@ -12,6 +12,7 @@ pub mod login;
 pub mod office;
 pub mod remote_metadata;
 mod respond;
+mod response_decision;
 pub mod sp_admin;
 pub mod sp_check;
 

@@ -1,16 +1,15 @@
 //! Building the answers to e-services: signed success Responses and SAML status Responses, always to an
 //! ACS taken from metadata.
 use super::login::{Finished, LoginError, Next, Pending};
+use super::response_decision::{Decision, Plan, Refusal};
 use super::{token_hash, Services};
 use crate::audit::{AuditEvent, AuditKind};
 use crate::auth::session::{is_valid, SessionTimes};
 use crate::domain::citizen::Citizen;
 use crate::domain::loa::Level;
-use crate::domain::release::{release, NAME_FORMAT_URI};
-use crate::saml::nameid::pairwise;
 use crate::saml::registry::ServiceProvider;
-use crate::saml::response::{self, Attribute, NameId, StatusResponse, SuccessResponse};
-use crate::saml::types::{nameid, status};
+use crate::saml::response::{self, StatusResponse, SuccessResponse};
+use crate::saml::types::status;
 use crate::storage::{AssertionRecord, Participant, SeenRequest, SessionRecord};
 use base64::Engine;
 use chrono::{DateTime, Duration, Utc};
@@ -143,7 +142,9 @@ impl Services {
     }
 
     /// Answers from an existing session. With `seen`, the request ID enters the replay cache in the
-    /// transaction that records the assertion ([`LoginError::Replayed`] if it was used before).
+    /// transaction that records the assertion ([`LoginError::Replayed`] if it was used before). The
+    /// policy is read again here too: a refusal is a SAML status or, for an e-service that is no
+    /// longer available, [`LoginError::SpDisabled`] (an error page).
     pub(crate) async fn respond_from_session(
         &self,
         s: &SessionRecord,
@@ -151,8 +152,17 @@ impl Services {
         pending: &Pending,
         level: Level,
         seen: Option<&SeenRequest>,
+        client_addr: Option<String>,
     ) -> Result<PostForm, LoginError> {
-        let form = self.success_form(citizen, s, pending, level, seen).await?;
+        let plan = match self.decide_response(pending, citizen, level)? {
+            Decision::Assert(plan) => plan,
+            Decision::Refuse(r) => {
+                let ev = Self::refusal_event(pending, citizen, &r, client_addr);
+                self.store.audit(&ev, self.now_ms()).await?;
+                return self.refusal_answer(pending, r);
+            }
+        };
+        let form = self.success_form(citizen, s, pending, &plan, seen).await?;
         self.metrics
             .assertions
             .with_label_values(&["session"])
@@ -160,8 +170,25 @@ impl Services {
         Ok(form)
     }
 
-    /// The login is done at `level`: rotate the SSO session (a new token; the old session revoked) and
-    /// build the Response.
+    /// What the browser gets for a refusal: the status Response to the ACS from metadata, or the
+    /// error page for an e-service that is no longer available.
+    fn refusal_answer(&self, pending: &Pending, r: Refusal) -> Result<PostForm, LoginError> {
+        tracing::info!(sp = %pending.sp, refusal = ?r, "no assertion issued");
+        self.metrics
+            .refused_requests
+            .with_label_values(&["response"])
+            .inc();
+        match r {
+            Refusal::Unavailable(_) => Err(LoginError::SpDisabled(pending.sp.clone())),
+            Refusal::Status { top, second, .. } => {
+                self.pending_status_form(pending, top, Some(second))
+            }
+        }
+    }
+
+    /// The login is done at `level`. The Response is decided first: if no assertion can be issued the
+    /// transaction ends (with its audit record) and no session is written. Otherwise the SSO session
+    /// is rotated (a new token; the old session revoked) and the Response built.
     pub(crate) async fn finish_login(
         &self,
         tx_id: &str,
@@ -171,6 +198,22 @@ impl Services {
         old_session_token: Option<&str>,
         client_addr: Option<String>,
     ) -> Result<Finished, LoginError> {
+        let plan = match &pending.account_next {
+            Some(_) => None,
+            None => match self.decide_response(pending, citizen, level)? {
+                Decision::Assert(plan) => Some(plan),
+                Decision::Refuse(r) => {
+                    let ev = Self::refusal_event(pending, citizen, &r, client_addr);
+                    if !self.store.end_login_tx(tx_id, self.now_ms(), &ev).await? {
+                        return Err(LoginError::NoTransaction);
+                    }
+                    return Ok(Finished {
+                        next: Next::Post(self.refusal_answer(pending, r)?),
+                        session_token: None,
+                    });
+                }
+            },
+        };
         if !self.store.complete_login_tx(tx_id).await? {
             return Err(LoginError::NoTransaction);
         }
@@ -208,12 +251,13 @@ impl Services {
             .assertions
             .with_label_values(&[level.name()])
             .inc();
-        let next = match &pending.account_next {
-            Some(path) => Next::Redirect(path.clone()),
-            None => Next::Post(
-                self.success_form(citizen, &rec, pending, level, None)
+        let next = match (plan, &pending.account_next) {
+            (Some(plan), _) => Next::Post(
+                self.success_form(citizen, &rec, pending, &plan, None)
                     .await?,
             ),
+            (None, Some(path)) => Next::Redirect(path.clone()),
+            (None, None) => return Err(LoginError::Internal("login without an answer".into())),
         };
         Ok(Finished {
             next,
@@ -221,47 +265,23 @@ impl Services {
         })
     }
 
+    /// Builds, records and returns the success Response that `plan` describes. The Response leaves
+    /// only after its record (assertion audit, session participant) has committed.
     async fn success_form(
         &self,
         citizen: &Citizen,
         s: &SessionRecord,
         pending: &Pending,
-        level: Level,
+        plan: &Plan,
         seen: Option<&SeenRequest>,
     ) -> Result<PostForm, LoginError> {
-        let reg = self.registry.snapshot();
-        let sp = reg
-            .get(&pending.sp)
-            .ok_or_else(|| LoginError::UnknownSp(pending.sp.clone()))?;
-        let name_id_value = match pending.name_id_format.as_str() {
-            nameid::TRANSIENT => self.rng.token(),
-            nameid::EMAIL => citizen
-                .email
-                .clone()
-                .ok_or_else(|| LoginError::Internal("e-mail NameID but no e-mail".into()))?,
-            _ => pairwise(&self.nameid_secret, &citizen.id.0, &sp.metadata.entity_id)
-                .map_err(|e| LoginError::Internal(e.to_string()))?,
-        };
-        let name_id = NameId {
-            value: name_id_value,
-            format: pending.name_id_format.clone(),
-            name_qualifier: Some(self.cfg.entity_id.clone()),
-            sp_name_qualifier: Some(sp.metadata.entity_id.clone()),
-        };
-        let attributes: Vec<Attribute> = release(citizen, &sp.policy)
-            .into_iter()
-            .map(|r| Attribute {
-                name: r.name.to_string(),
-                friendly_name: Some(r.friendly_name.to_string()),
-                name_format: NAME_FORMAT_URI.to_string(),
-                values: r.values,
-            })
-            .collect();
+        let sp = &plan.sp;
+        let name_id = &plan.name_id;
+        let class_ref = &plan.class_ref;
         let now = self.clock.now();
         let skew = Duration::seconds(self.cfg.clock_skew_secs);
         let response_id = self.rng.xml_id();
         let assertion_id = self.rng.xml_id();
-        let class_ref = pending.target.class_ref_for(level);
         let xml = response::build_success(
             &self.signing_key,
             &SuccessResponse {
@@ -271,15 +291,15 @@ impl Services {
                 destination: &pending.acs_url,
                 in_response_to: pending.request_id.as_deref(),
                 audience: &sp.metadata.entity_id,
-                name_id: &name_id,
+                name_id,
                 issue_instant: now,
                 not_before: now - skew,
                 not_on_or_after: now + Duration::seconds(self.cfg.lifetimes.assertion_secs),
                 authn_instant: ms_to_dt(s.authn_instant),
                 session_index: &s.id,
                 session_not_on_or_after: Some(ms_to_dt(s.expires_at)),
-                authn_context_class_ref: &class_ref,
-                attributes: &attributes,
+                authn_context_class_ref: class_ref,
+                attributes: &plan.attributes,
                 sign_assertion: sp.policy.sign_assertion || sp.metadata.want_assertions_signed,
                 sign_response: sp.policy.sign_response,
             },

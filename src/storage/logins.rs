@@ -129,6 +129,30 @@ impl Store {
         Ok(r.rows_affected == 1)
     }
 
+    /// Ends a transaction that will not be answered with an assertion, with its audit record, in one
+    /// database transaction; `false` (and nothing written) if it was already completed.
+    pub async fn end_login_tx(
+        &self,
+        tx_id: &str,
+        now_ms: i64,
+        ev: &AuditEvent,
+    ) -> Result<bool, StorageError> {
+        let t = self.db.begin().await?;
+        let r = ltx::Entity::update_many()
+            .col_expr(ltx::Column::Completed, Expr::value(true))
+            .filter(ltx::Column::Id.eq(tx_id))
+            .filter(ltx::Column::Completed.eq(false))
+            .exec(&t)
+            .await?;
+        if r.rows_affected != 1 {
+            t.rollback().await?;
+            return Ok(false);
+        }
+        audit::write(&t, ev, now_ms).await?;
+        t.commit().await?;
+        Ok(true)
+    }
+
     /// Voids earlier challenges of the transaction and stores a new one, with its audit record.
     pub async fn create_otp(
         &self,

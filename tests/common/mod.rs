@@ -8,6 +8,7 @@
 pub mod account;
 pub mod activation;
 pub mod journey;
+pub mod policy;
 pub mod smtp;
 pub mod sp;
 pub mod staff;

@@ -61,6 +61,8 @@ impl Services {
             name_id_format: String::new(),
             step_up: false,
             account_next: Some(next.to_string()),
+            requested_format: None,
+            requested_context: None,
         };
         let mut preset = None;
         if let Some(t) = session_token {

@@ -12,7 +12,7 @@ pub use password_step::PasswordOutcome;
 pub use sso::{SsoInput, SsoOutcome};
 
 use super::{token_hash, PostForm, Services};
-use crate::domain::loa::{AuthnTarget, Level};
+use crate::domain::loa::{AuthnTarget, Comparison, Level};
 use crate::storage::LoginTx;
 use serde::{Deserialize, Serialize};
 
@@ -31,6 +31,21 @@ pub(crate) struct Pending {
     /// A login to the user pages (not for an e-service): where to go when it is done.
     #[serde(default)]
     pub account_next: Option<String>,
+    /// The NameID format the request asked for (None: none or unspecified), so that the format is
+    /// chosen again under the e-service's policy in force when the Response is built.
+    #[serde(default)]
+    pub requested_format: Option<String>,
+    /// The request's RequestedAuthnContext, so that the target is decided again under the policy in
+    /// force when the Response is built.
+    #[serde(default)]
+    pub requested_context: Option<RequestedContext>,
+}
+
+/// A verified RequestedAuthnContext as the login transaction keeps it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub(crate) struct RequestedContext {
+    pub comparison: Comparison,
+    pub class_refs: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -93,6 +108,8 @@ pub struct PendingLogin {
     pub(crate) pending: Pending,
     pub sp_name_sl: String,
     pub sp_name_en: String,
+    /// The level the login must reach under the e-service's policy in force now.
+    level_needed: Level,
 }
 
 impl PendingLogin {
@@ -111,7 +128,7 @@ impl PendingLogin {
         self.pending.step_up
     }
     pub fn needs_sms(&self) -> bool {
-        self.pending.target.level >= Level::SmsPass
+        self.level_needed >= Level::SmsPass
     }
     /// A login to the user pages rather than to an e-service.
     pub fn is_account_login(&self) -> bool {
@@ -142,11 +159,13 @@ impl Services {
             Some(sp) => (sp.display_name("sl"), sp.display_name("en")),
             None => (pending.sp.clone(), pending.sp.clone()),
         };
+        let level_needed = self.level_needed_now(&pending);
         Ok(PendingLogin {
             tx,
             pending,
             sp_name_sl: sl,
             sp_name_en: en,
+            level_needed,
         })
     }
 

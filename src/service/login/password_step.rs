@@ -132,9 +132,16 @@ impl Services {
             .logins
             .with_label_values(&["password", "ok"])
             .inc();
-        // The user pages ask for the SMS code too once the citizen's smsPASS is active.
-        let account_sms = login.is_account_login() && citizen.smspass.login_phone().is_some();
-        if login.pending.target.level <= Level::Password && !account_sms {
+        // The user pages ask for the SMS code too once the citizen's smsPASS is active. For an
+        // e-service the policy in force decides (its level may have been raised since the request:
+        // the login continues with the code); one that is no longer available ends the login now,
+        // before a code is sent.
+        let sms_needed = if login.is_account_login() {
+            login.pending.target.level > Level::Password || citizen.smspass.login_phone().is_some()
+        } else {
+            self.sp_now(&login.pending).is_ok() && login.needs_sms()
+        };
+        if !sms_needed {
             let done = self
                 .finish_login(
                     &login.tx.id,

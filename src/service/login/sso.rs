@@ -1,12 +1,12 @@
 //! Step 1: an AuthnRequest arrives at /saml/sso.
-use super::{LoginError, Pending};
+use super::{LoginError, Pending, RequestedContext};
 use crate::audit::{AuditEvent, AuditKind};
 use crate::domain::loa::{self, Comparison};
 use crate::saml::binding::{self, InboundMessage};
 use crate::saml::nameid::choose_format;
 use crate::saml::registry::ServiceProvider;
 use crate::saml::request::{self, UnverifiedAuthnRequest, VerifiedAuthnRequest};
-use crate::saml::types::status;
+use crate::saml::types::{nameid, status};
 use crate::service::respond::StatusReply;
 use crate::service::{token_hash, PostForm, Services};
 use crate::storage::{LoginTx, SeenRequest};
@@ -163,11 +163,18 @@ impl Services {
         reply: &StatusReply<'_>,
         seen: &SeenRequest,
     ) -> Result<SsoOutcome, LoginError> {
-        let requested_format = v.name_id_policy.as_ref().and_then(|p| p.format.clone());
+        let requested_format = v
+            .name_id_policy
+            .as_ref()
+            .and_then(|p| p.format.clone())
+            .filter(|f| f != nameid::UNSPECIFIED);
+        // The citizen is not known yet: whether an e-mail NameID can be issued is decided again,
+        // with everything else, when the Response is built.
         let name_id_format = match choose_format(
             requested_format.as_deref(),
             &sp.metadata.name_id_formats,
             &sp.policy.name_id_formats,
+            true,
         ) {
             Ok(f) => f,
             Err(e) => {
@@ -206,6 +213,14 @@ impl Services {
             name_id_format,
             step_up: false,
             account_next: None,
+            requested_format,
+            requested_context: v
+                .requested_authn_context
+                .as_ref()
+                .map(|r| RequestedContext {
+                    comparison: map_comparison(&r.comparison),
+                    class_refs: r.class_refs.clone(),
+                }),
         };
         let session = match session_token {
             Some(t) => self.valid_session_with_citizen(t).await?,
@@ -218,7 +233,14 @@ impl Services {
                 if let Some(level) = level {
                     if pending.target.satisfied_by(level) {
                         let form = self
-                            .respond_from_session(s, citizen, &pending, level, Some(seen))
+                            .respond_from_session(
+                                s,
+                                citizen,
+                                &pending,
+                                level,
+                                Some(seen),
+                                client_addr.clone(),
+                            )
                             .await?;
                         return Ok(SsoOutcome::Respond(form));
                     }
