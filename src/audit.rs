@@ -1,10 +1,79 @@
 //! Typed audit events. They are written by `storage` in the same database transaction as the change
 //! they record, so an audited change and its record stand or fall together.
+//!
+//! Bounded as a backstop to the limits at the edge: the builders clip the actor, citizen, e-service
+//! and address to [`MAX_FIELD_CHARS`] and every text in `detail` to [`MAX_DETAIL_TEXT_CHARS`], marking
+//! what was cut, so an over-long value never fills the trail (or its CSV export) and the event
+//! itself is never lost.
 use serde_json::Value;
+
+/// Most characters kept of the actor, citizen id, e-service id and client address.
+pub const MAX_FIELD_CHARS: usize = 256;
+/// Most characters kept of any text (key or value) inside `detail`.
+pub const MAX_DETAIL_TEXT_CHARS: usize = 1024;
+/// Most entries kept of any object or array inside `detail`, and its deepest nesting.
+const MAX_DETAIL_ENTRIES: usize = 64;
+const MAX_DETAIL_DEPTH: usize = 8;
+
+/// `s` if it has at most `max` characters; else its first `max` characters and a note of the rest.
+fn clip(s: String, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        None => s,
+        Some((cut, _)) => {
+            let rest = s[cut..].chars().count();
+            format!("{}…[+{rest} characters]", &s[..cut])
+        }
+    }
+}
+
+fn clip_value(v: Value, depth: usize) -> Value {
+    match v {
+        Value::String(s) => Value::String(clip(s, MAX_DETAIL_TEXT_CHARS)),
+        Value::Array(a) if depth >= MAX_DETAIL_DEPTH => {
+            Value::String(format!("[{} items]", a.len()))
+        }
+        Value::Object(o) if depth >= MAX_DETAIL_DEPTH => {
+            Value::String(format!("{{{} entries}}", o.len()))
+        }
+        Value::Array(a) => {
+            let n = a.len();
+            let mut out: Vec<Value> = a
+                .into_iter()
+                .take(MAX_DETAIL_ENTRIES)
+                .map(|x| clip_value(x, depth + 1))
+                .collect();
+            if n > MAX_DETAIL_ENTRIES {
+                out.push(Value::String(format!(
+                    "…[+{} items]",
+                    n - MAX_DETAIL_ENTRIES
+                )));
+            }
+            Value::Array(out)
+        }
+        Value::Object(o) => {
+            let n = o.len();
+            let mut out: serde_json::Map<String, Value> = o
+                .into_iter()
+                .take(MAX_DETAIL_ENTRIES)
+                .map(|(k, x)| (clip(k, MAX_DETAIL_TEXT_CHARS), clip_value(x, depth + 1)))
+                .collect();
+            if n > MAX_DETAIL_ENTRIES {
+                out.insert(
+                    "…".into(),
+                    Value::String(format!("+{} entries", n - MAX_DETAIL_ENTRIES)),
+                );
+            }
+            Value::Object(out)
+        }
+        other => other,
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuditKind {
     CitizenCreated,
+    /// A registration named a username that is taken (the mailbox was told; no account changed).
+    RegistrationTaken,
     PhoneSet,
     AccountLocked,
     AccountUnlocked,
@@ -68,6 +137,7 @@ impl AuditKind {
     pub fn as_str(self) -> &'static str {
         match self {
             AuditKind::CitizenCreated => "citizen.created",
+            AuditKind::RegistrationTaken => "citizen.registration_taken",
             AuditKind::PhoneSet => "citizen.phone_set",
             AuditKind::AccountLocked => "citizen.locked",
             AuditKind::AccountUnlocked => "citizen.unlocked",
@@ -151,23 +221,60 @@ impl AuditEvent {
         }
     }
     pub fn actor(mut self, a: impl Into<String>) -> Self {
-        self.actor = Some(a.into());
+        self.actor = Some(clip(a.into(), MAX_FIELD_CHARS));
         self
     }
     pub fn citizen(mut self, c: impl Into<String>) -> Self {
-        self.citizen_id = Some(c.into());
+        self.citizen_id = Some(clip(c.into(), MAX_FIELD_CHARS));
         self
     }
     pub fn sp(mut self, sp: impl Into<String>) -> Self {
-        self.sp_entity_id = Some(sp.into());
+        self.sp_entity_id = Some(clip(sp.into(), MAX_FIELD_CHARS));
         self
     }
     pub fn addr(mut self, a: Option<String>) -> Self {
-        self.client_addr = a;
+        self.client_addr = a.map(|a| clip(a, MAX_FIELD_CHARS));
         self
     }
     pub fn detail(mut self, d: Value) -> Self {
-        self.detail = d;
+        self.detail = clip_value(d, 0);
         self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn over_long_values_are_clipped_not_dropped() {
+        let huge = "a".repeat(150_000);
+        let ev = AuditEvent::new(AuditKind::LoginPasswordFailed)
+            .actor(huge.clone())
+            .sp(huge.clone())
+            .addr(Some(huge.clone()))
+            .detail(json!({ "username": huge, "known": false, "list": [1, 2, 3] }));
+        let actor = ev.actor.unwrap_or_default();
+        assert!(actor.starts_with(&"a".repeat(MAX_FIELD_CHARS)));
+        assert!(actor.ends_with(&format!("…[+{} characters]", 150_000 - MAX_FIELD_CHARS)));
+        assert!(ev.sp_entity_id.unwrap_or_default().len() < 300);
+        assert!(ev.client_addr.unwrap_or_default().len() < 300);
+        assert!(ev.detail.to_string().len() < MAX_DETAIL_TEXT_CHARS + 100);
+        assert_eq!(ev.detail["known"], json!(false));
+        assert_eq!(ev.detail["list"], json!([1, 2, 3]));
+    }
+
+    #[test]
+    fn short_values_and_multibyte_text_stay_as_they_are() {
+        let ev = AuditEvent::new(AuditKind::CitizenCreated)
+            .actor("čebulj")
+            .detail(json!({ "via": "self-registration" }));
+        assert_eq!(ev.actor.as_deref(), Some("čebulj"));
+        assert_eq!(ev.detail, json!({ "via": "self-registration" }));
+        let cut = clip("ž".repeat(MAX_FIELD_CHARS + 1), MAX_FIELD_CHARS);
+        assert!(cut.starts_with(&"ž".repeat(MAX_FIELD_CHARS)) && cut.ends_with("[+1 characters]"));
+        let deep = (0..20).fold(json!("x"), |v, _| json!([v]));
+        assert!(clip_value(deep, 0).to_string().len() < 100);
     }
 }

@@ -2,6 +2,7 @@
 pub mod citizen;
 pub mod ids;
 pub mod loa;
+pub mod local_path;
 pub mod release;
 pub mod smspass;
 pub mod sp;

@@ -1,5 +1,6 @@
 //! The single mapping from errors to HTTP. Citizens see a translated page with a reference id; the
 //! details go to the log only.
+use super::extract::LocalPath;
 use super::state::AppState;
 use crate::service::login::LoginError;
 use actix_web::dev::ServiceResponse;
@@ -9,6 +10,9 @@ use actix_web::{web, HttpResponse, ResponseError};
 
 const REF_HEADER: &str = "x-error-reference";
 const KEY_HEADER: &str = "x-error-message";
+/// For [`WebError::TooLong`]: the label key of the field and its limit (internal, like the two above).
+const FIELD_HEADER: &str = "x-error-field";
+const MAX_HEADER: &str = "x-error-max";
 
 #[derive(Debug, thiserror::Error)]
 pub enum WebError {
@@ -30,7 +34,7 @@ pub enum WebError {
     Internal(String),
     /// Not logged in as staff: redirect to the staff login, then back to this local path.
     #[error("staff login required")]
-    StaffLogin(String),
+    StaffLogin(LocalPath),
     /// Logged in as staff, but without the role this page needs.
     #[error("forbidden: {0}")]
     Forbidden(String),
@@ -39,7 +43,13 @@ pub enum WebError {
     /// Not logged in to the user pages (or not at the level the page needs): redirect to the citizen
     /// login, then back to this local path.
     #[error("citizen login required")]
-    CitizenLogin { next: String, smspass: bool },
+    CitizenLogin { next: LocalPath, smspass: bool },
+    /// A form field or query parameter is longer than its limit (`label`: its message key).
+    #[error("field {label} longer than {max} characters")]
+    TooLong { label: &'static str, max: usize },
+    /// The form body is larger than the form size limit (bytes).
+    #[error("form body over {0} bytes")]
+    BodyTooLarge(usize),
     /// A client certificate was presented and refused.
     #[error("client certificate refused: {0}")]
     CertRefused(String),
@@ -83,7 +93,9 @@ impl From<crate::service::staff::StaffError> for WebError {
             StaffError::Invalid(s) | StaffError::NotFound(s) | StaffError::Taken(s) => {
                 WebError::BadRequest(s)
             }
-            StaffError::NoTransaction => WebError::StaffLogin("/staff".into()),
+            StaffError::NoTransaction => {
+                WebError::StaffLogin(super::extract_staff::staff_next(None))
+            }
             StaffError::Internal(s) => WebError::Internal(s),
         }
     }
@@ -130,6 +142,7 @@ impl WebError {
             WebError::NotFound(_) => "error.not_found",
             WebError::CitizenLogin { .. } => "account.login_required",
             WebError::CertRefused(_) => "error.cert_refused",
+            WebError::TooLong { .. } | WebError::BodyTooLarge(_) => "error.too_long",
         }
     }
 }
@@ -147,6 +160,8 @@ impl ResponseError for WebError {
             WebError::NotFound(_) => StatusCode::NOT_FOUND,
             WebError::CitizenLogin { .. } => StatusCode::SEE_OTHER,
             WebError::CertRefused(_) => StatusCode::FORBIDDEN,
+            WebError::TooLong { .. } => StatusCode::BAD_REQUEST,
+            WebError::BodyTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
         }
     }
 
@@ -172,10 +187,14 @@ impl ResponseError for WebError {
             WebError::Internal(_) => tracing::error!(reference, error = %self, "request failed"),
             _ => tracing::info!(reference, error = %self, "request refused"),
         }
-        HttpResponse::build(self.status_code())
-            .insert_header((REF_HEADER, reference))
-            .insert_header((KEY_HEADER, self.message_key()))
-            .finish()
+        let mut resp = HttpResponse::build(self.status_code());
+        resp.insert_header((REF_HEADER, reference))
+            .insert_header((KEY_HEADER, self.message_key()));
+        if let WebError::TooLong { label, max } = self {
+            resp.insert_header((FIELD_HEADER, *label))
+                .insert_header((MAX_HEADER, max.to_string()));
+        }
+        resp.finish()
     }
 }
 
@@ -189,16 +208,18 @@ pub fn render_error_page<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorH
         .and_then(|v| v.to_str().ok())
         .map(str::to_string)
         .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string()[..12].to_string());
-    let key = res
-        .headers()
-        .get(KEY_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
-        .unwrap_or_else(|| match status {
-            StatusCode::NOT_FOUND => "error.not_found".into(),
-            s if s.is_server_error() => "error.internal".into(),
-            _ => "error.bad_request".into(),
-        });
+    let internal = |name: &str| {
+        res.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let too_long = internal(FIELD_HEADER).zip(internal(MAX_HEADER));
+    let key = internal(KEY_HEADER).unwrap_or_else(|| match status {
+        StatusCode::NOT_FOUND => "error.not_found".into(),
+        s if s.is_server_error() => "error.internal".into(),
+        _ => "error.bad_request".into(),
+    });
     if !res.headers().contains_key(REF_HEADER) {
         tracing::info!(reference, %status, path = req.path(), "error response");
     }
@@ -206,14 +227,14 @@ pub fn render_error_page<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorH
         .app_data::<web::Data<AppState>>()
         .map(|st| {
             let lang = super::extract::lang_of(&req, &st.services.cfg.default_language);
-            st.views.error_page(lang, &key, &reference)
+            st.views
+                .error_page_with(lang, &key, &reference, too_long.as_ref())
         })
         .unwrap_or_else(|| format!("Error {status} ({reference})"));
     let mut new = HttpResponse::build(status);
     new.insert_header((header::CONTENT_TYPE, "text/html; charset=utf-8"));
     for (name, value) in res.headers() {
-        if name.as_str() != REF_HEADER
-            && name.as_str() != KEY_HEADER
+        if ![REF_HEADER, KEY_HEADER, FIELD_HEADER, MAX_HEADER].contains(&name.as_str())
             && name != header::CONTENT_TYPE
             && name != header::CONTENT_LENGTH
         {

@@ -3,7 +3,10 @@
 //! Guarantees: a handler that takes [`PendingLoginGuard`] runs only with a live, unfinished login
 //! transaction named by the transaction cookie; a handler that takes [`CsrfForm`] runs only when the
 //! form's `csrf_token` equals the token bound to that transaction (constant-time compare) — a missing or
-//! foreign token is refused with 403 before the handler runs.
+//! foreign token is refused with 403 before the handler runs; every field of it is within its limit
+//! (`extract_input`). Every redirect target is a [`LocalPath`] (a same-origin path; see
+//! `domain::local_path` for what it guarantees): [`local_redirect`] is the only way a handler
+//! sends the browser to a path that came from outside.
 use super::cookies;
 use super::error::WebError;
 use super::state::AppState;
@@ -12,6 +15,15 @@ use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
 use serde::de::DeserializeOwned;
+
+pub use crate::domain::local_path::LocalPath;
+
+/// 303 to a local path (a `LocalPath` is always a valid header value).
+pub fn local_redirect(to: &LocalPath) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::SeeOther()
+        .insert_header((actix_web::http::header::LOCATION, to.as_str()))
+        .finish()
+}
 
 fn state(req: &HttpRequest) -> Result<web::Data<AppState>, WebError> {
     req.app_data::<web::Data<AppState>>()
@@ -102,10 +114,10 @@ impl<T: DeserializeOwned + HasCsrf + 'static> FromRequest for CsrfForm<T> {
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let st = state(req);
         let token = req.cookie(cookies::TX).map(|c| c.value().to_string());
-        let form = web::Form::<T>::from_request(req, payload);
+        let form = super::extract_input::bounded_form::<T>(req, payload);
         Box::pin(async move {
             let st = st?;
-            let form = form.await.map_err(|_| WebError::Csrf)?.into_inner();
+            let form = form.await?;
             let token = token.ok_or(WebError::NoTransaction)?;
             if !st.services.csrf_ok(&token, form.csrf_token()) {
                 return Err(WebError::Csrf);

@@ -10,7 +10,7 @@
 //!   cookie (constant-time compare); otherwise 403 before the handler runs.
 use super::cookies;
 use super::error::WebError;
-use super::extract::HasCsrf;
+use super::extract::{HasCsrf, LocalPath};
 use super::state::AppState;
 use crate::domain::citizen::Citizen;
 use crate::domain::loa::Level;
@@ -26,14 +26,18 @@ fn state(req: &HttpRequest) -> Result<web::Data<AppState>, WebError> {
 }
 
 /// The local path (with query) to come back to after logging in; only user-page paths.
-fn here(req: &HttpRequest) -> String {
-    let p = req
-        .uri()
-        .path_and_query()
-        .map(|p| p.as_str())
-        .unwrap_or("/account");
-    crate::service::login::safe_account_next(Some(p))
+fn here(req: &HttpRequest) -> LocalPath {
+    account_next(req.uri().path_and_query().map(|p| p.as_str()))
 }
+
+/// A return address within the user pages (`/account…`); anything else gives `/account`.
+pub fn account_next(raw: Option<&str>) -> LocalPath {
+    raw.and_then(|r| LocalPath::parse(r).ok())
+        .filter(|p| p.is_within(ACCOUNT_HOME))
+        .unwrap_or_else(|| LocalPath::parse_or(None, ACCOUNT_HOME))
+}
+
+const ACCOUNT_HOME: &str = "/account";
 
 /// A logged-in citizen (password or smsPASS level).
 pub struct CitizenSession {
@@ -115,15 +119,44 @@ impl<T: DeserializeOwned + HasCsrf + 'static> FromRequest for CitizenCsrfForm<T>
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let st = state(req);
         let token = req.cookie(cookies::SSO).map(|c| c.value().to_string());
-        let form = web::Form::<T>::from_request(req, payload);
+        let form = super::extract_input::bounded_form::<T>(req, payload);
         Box::pin(async move {
             let st = st?;
-            let form = form.await.map_err(|_| WebError::Csrf)?.into_inner();
+            let form = form.await?;
             let token = token.ok_or(WebError::Csrf)?;
             if !st.services.account_csrf_ok(&token, form.csrf_token()) {
                 return Err(WebError::Csrf);
             }
             Ok(CitizenCsrfForm(form))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::account_next;
+
+    #[test]
+    fn only_local_account_paths_are_return_addresses() {
+        assert_eq!(account_next(None).as_str(), "/account");
+        assert_eq!(
+            account_next(Some("/account/phone")).as_str(),
+            "/account/phone"
+        );
+        assert_eq!(account_next(Some("/account?x=1")).as_str(), "/account?x=1");
+        for bad in [
+            "https://evil.example/account",
+            "//evil.example/account",
+            "/accounts-evil",
+            "/account/../saml/sso",
+            "/account/%2e%2e/saml/sso",
+            "/account\\evil",
+            "/account/\u{0}x",
+            "/account/\tx",
+            "javascript:alert(1)",
+            "/staff",
+        ] {
+            assert_eq!(account_next(Some(bad)).as_str(), "/account", "{bad:?}");
+        }
     }
 }

@@ -86,10 +86,10 @@ impl<T: DeserializeOwned + HasCsrf + 'static> FromRequest for PublicCsrfForm<T> 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let st = state(req);
         let cookie = req.cookie(PUBLIC_CSRF).map(|c| c.value().to_string());
-        let form = web::Form::<T>::from_request(req, payload);
+        let form = super::extract_input::bounded_form::<T>(req, payload);
         Box::pin(async move {
             let st = st?;
-            let form = form.await.map_err(|_| WebError::Csrf)?.into_inner();
+            let form = form.await?;
             let cookie = cookie.ok_or(WebError::Csrf)?;
             if !st.services.public_csrf_ok(&cookie, form.csrf_token()) {
                 return Err(WebError::Csrf);

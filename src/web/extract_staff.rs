@@ -12,7 +12,7 @@
 //!   transaction cookie (constant-time compare); otherwise 403.
 use super::cookies;
 use super::error::WebError;
-use super::extract::HasCsrf;
+use super::extract::{HasCsrf, LocalPath};
 use super::state::AppState;
 use crate::domain::staff::{Role, StaffMember};
 use crate::service::staff::StaffLoggedIn;
@@ -29,12 +29,18 @@ fn state(req: &HttpRequest) -> Result<web::Data<AppState>, WebError> {
 }
 
 /// The local path (with query) to come back to after logging in.
-fn here(req: &HttpRequest) -> String {
-    req.uri()
-        .path_and_query()
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_else(|| "/staff".into())
+fn here(req: &HttpRequest) -> LocalPath {
+    staff_next(req.uri().path_and_query().map(|p| p.as_str()))
 }
+
+/// Where to go after a staff login: a local path, not the login pages themselves; else `/staff`.
+pub fn staff_next(raw: Option<&str>) -> LocalPath {
+    raw.and_then(|r| LocalPath::parse(r).ok())
+        .filter(|p| !p.is_within("/staff/login"))
+        .unwrap_or_else(|| LocalPath::parse_or(None, STAFF_HOME))
+}
+
+pub const STAFF_HOME: &str = "/staff";
 
 /// Any logged-in staff member.
 pub struct StaffSession {
@@ -143,10 +149,10 @@ impl<T: DeserializeOwned + HasCsrf + 'static> FromRequest for StaffCsrfForm<T> {
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let st = state(req);
         let token = req.cookie(cookies::STAFF).map(|c| c.value().to_string());
-        let form = web::Form::<T>::from_request(req, payload);
+        let form = super::extract_input::bounded_form::<T>(req, payload);
         Box::pin(async move {
             let st = st?;
-            let form = form.await.map_err(|_| WebError::Csrf)?.into_inner();
+            let form = form.await?;
             let token = token.ok_or(WebError::Csrf)?;
             if !st.services.staff_csrf_ok(&token, form.csrf_token()) {
                 return Err(WebError::Csrf);
@@ -170,7 +176,7 @@ impl FromRequest for StaffLoginGuard {
         let token = req.cookie(cookies::STAFF_TX).map(|c| c.value().to_string());
         Box::pin(async move {
             let st = st?;
-            let token = token.ok_or_else(|| WebError::StaffLogin("/staff".into()))?;
+            let token = token.ok_or_else(|| WebError::StaffLogin(staff_next(None)))?;
             let tx = st.services.staff_pending(&token).await?;
             Ok(StaffLoginGuard {
                 tx,
@@ -189,10 +195,10 @@ impl<T: DeserializeOwned + HasCsrf + 'static> FromRequest for StaffLoginCsrfForm
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let st = state(req);
         let token = req.cookie(cookies::STAFF_TX).map(|c| c.value().to_string());
-        let form = web::Form::<T>::from_request(req, payload);
+        let form = super::extract_input::bounded_form::<T>(req, payload);
         Box::pin(async move {
             let st = st?;
-            let form = form.await.map_err(|_| WebError::Csrf)?.into_inner();
+            let form = form.await?;
             let token = token.ok_or(WebError::Csrf)?;
             if !st.services.staff_csrf_ok(&token, form.csrf_token()) {
                 return Err(WebError::Csrf);
@@ -218,6 +224,27 @@ mod tests {
             locked: false,
             created_at: 0,
         }
+    }
+
+    #[test]
+    fn staff_next_is_a_local_path_outside_the_login_pages() {
+        assert_eq!(staff_next(Some("/audit?x=1")).as_str(), "/audit?x=1");
+        assert_eq!(staff_next(Some("/operator")).as_str(), "/operator");
+        for bad in [
+            "https://evil.example/",
+            "//evil.example/x",
+            "/\\evil.example",
+            "javascript:alert(1)",
+            "/a b",
+            "/x\r\nLocation: y",
+            "/\t/evil.example",
+            "",
+            "/staff/login?next=/x",
+            "/staff/login/otp",
+        ] {
+            assert_eq!(staff_next(Some(bad)).as_str(), STAFF_HOME, "{bad:?}");
+        }
+        assert_eq!(staff_next(None).as_str(), STAFF_HOME);
     }
 
     #[test]

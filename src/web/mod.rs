@@ -50,5 +50,6 @@ pub fn build_app(
         .configure(handlers::routes)
 }
 pub mod extract_citizen;
+pub mod extract_input;
 pub mod extract_public;
 pub mod extract_staff;

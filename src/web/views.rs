@@ -104,11 +104,24 @@ impl Views {
     }
 
     pub fn error_page(&self, lang: &str, key: &str, reference: &str) -> String {
+        self.error_page_with(lang, key, reference, None)
+    }
+
+    /// The error page; `too_long` names the field (its label key) and the limit of an over-long entry.
+    pub fn error_page_with(
+        &self,
+        lang: &str,
+        key: &str,
+        reference: &str,
+        too_long: Option<&(String, String)>,
+    ) -> String {
+        let too_long = too_long.map(|(label, max)| json!({ "label": label, "max": max }));
         self.render(
             "error",
             lang,
             "/",
-            json!({ "title": "Error", "message": key, "reference": reference }),
+            json!({ "title": "Error", "message": key, "reference": reference,
+                "too_long": too_long }),
         )
         .unwrap_or_else(|e| {
             tracing::error!(error = %e, "error page could not be rendered");
@@ -144,6 +157,12 @@ mod tests {
         for lang in crate::i18n::LANGS {
             let page = v.error_page(lang, "error.internal", "abc");
             assert!(page.contains("abc"));
+            let limit = ("field.username".to_string(), "64".to_string());
+            let page = v.error_page_with(lang, "error.too_long", "abc", Some(&limit));
+            assert!(
+                page.contains("64") && !page.contains("field.username"),
+                "{page}"
+            );
             for (name, data) in [
                 ("home", json!({"title": "x"})),
                 (

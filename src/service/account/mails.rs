@@ -32,6 +32,29 @@ pub fn verify_mail(lang: &str, to: &str, given_name: &str, link: &str, ttl_secs:
     }
 }
 
+/// To the address given in a registration whose username is taken: no account was opened.
+pub fn taken_mail(lang: &str, to: &str, username: &str, base_url: &str) -> Mail {
+    let (subject, text) = match lang {
+        "en" => (
+            "Your registration".to_string(),
+            format!(
+                "Hello,\n\nsomeone (perhaps you) tried to open an account with the username {username} and this e-mail address. That username is already taken, so no account was opened.\n\nIf the account is yours, log in at {base_url}/account/login; if you have forgotten its password, you can reset it at {base_url}/account/reset.\nOtherwise register again with another username at {base_url}/account/register.\nIf it was not you, ignore this message.\n"
+            ),
+        ),
+        _ => (
+            "Vaša registracija".to_string(),
+            format!(
+                "Pozdravljeni,\n\nnekdo (morda vi) je poskušal odpreti uporabniški račun z uporabniškim imenom {username} in tem e-naslovom. To uporabniško ime je že zasedeno, zato račun ni bil odprt.\n\nČe je račun vaš, se prijavite na {base_url}/account/login; če ste pozabili geslo, ga lahko ponastavite na {base_url}/account/reset.\nSicer se znova registrirajte z drugim uporabniškim imenom na {base_url}/account/register.\nČe to niste bili vi, sporočilo prezrite.\n"
+            ),
+        ),
+    };
+    Mail {
+        to: to.to_string(),
+        subject,
+        text,
+    }
+}
+
 pub fn reset_mail(lang: &str, to: &str, username: &str, link: &str, ttl_secs: i64) -> Mail {
     let valid = hours_or_minutes(ttl_secs, lang);
     let (subject, text) = match lang {
@@ -74,5 +97,8 @@ mod tests {
         let m = reset_mail("en", "a@b.si", "ziga", "https://x/r?token=t", 1800);
         assert!(m.text.contains("30 min") && m.text.contains("ziga"));
         assert_eq!(m.subject, "Resetting your password");
+        let m = taken_mail("sl", "a@b.si", "ziga", "https://x");
+        assert!(m.text.contains("ziga") && m.text.contains("https://x/account/reset"));
+        assert_eq!(m.subject, "Vaša registracija");
     }
 }

@@ -1,4 +1,9 @@
 //! Registration of a new account and verification of its e-mail address.
+//!
+//! Registration is not a username oracle: a well-formed form gets the same answer whether the
+//! username is free or taken (same page, same status, the same work — a password hash and one mail),
+//! and the real outcome goes only to the mailbox given in the form: a verification link for a new
+//! account, or a note that the username is taken (with the way to log in or reset the password).
 use super::policy;
 use super::{mails, AccountError, LinkOutcome};
 use crate::audit::{AuditEvent, AuditKind};
@@ -21,8 +26,10 @@ pub struct RegisterInput {
 }
 
 pub enum RegisterOutcome {
-    /// The account exists; a verification link went to `email` (if the mail could be sent).
-    Created { email: String, mail_sent: bool },
+    /// The form was well formed: a mail about the outcome (a verification link for the new account,
+    /// or a note that the username is taken) went to `email`, if it could be sent. Which of the two
+    /// it was is deliberately not told here.
+    Accepted { email: String, mail_sent: bool },
     /// Nothing was stored; the message keys say what to correct.
     Refused(Vec<&'static str>),
 }
@@ -123,10 +130,13 @@ impl Services {
         if !errors.is_empty() {
             return Ok(RegisterOutcome::Refused(errors));
         }
-        if self.store.find_citizen(&username).await?.is_some() {
-            return Ok(RegisterOutcome::Refused(vec!["account.err.username_taken"]));
-        }
+        // Hashed before the username is looked up, so a taken username costs the same time.
         let hash = self.hasher.hash(&i.password).await?;
+        if self.store.find_citizen(&username).await?.is_some() {
+            return self
+                .registration_taken(&username, email, lang, client_addr)
+                .await;
+        }
         let id = CitizenId(uuid::Uuid::new_v4().to_string());
         let ev = AuditEvent::new(AuditKind::CitizenCreated)
             .actor(username.as_str())
@@ -135,10 +145,10 @@ impl Services {
             .detail(serde_json::json!({ "via": "self-registration" }));
         let new = NewCitizen {
             id,
-            username,
+            username: username.clone(),
             given_name: given,
             family_name: family,
-            email: Some(email),
+            email: Some(email.clone()),
             address: Some(Address {
                 street,
                 postcode,
@@ -153,15 +163,35 @@ impl Services {
             Ok(c) => c,
             // Taken between the check and the insert.
             Err(StorageError::Conflict(_)) => {
-                return Ok(RegisterOutcome::Refused(vec!["account.err.username_taken"]))
+                return self
+                    .registration_taken(&username, email, lang, client_addr)
+                    .await
             }
             Err(e) => return Err(e.into()),
         };
         let mail_sent = self.send_verification(&citizen, lang, client_addr).await?;
-        Ok(RegisterOutcome::Created {
+        Ok(RegisterOutcome::Accepted {
             email: citizen.email.unwrap_or_default(),
             mail_sent,
         })
+    }
+
+    /// The username is taken: nothing is stored but an audit record, and the mailbox hears why.
+    async fn registration_taken(
+        &self,
+        username: &Username,
+        email: String,
+        lang: &str,
+        client_addr: Option<String>,
+    ) -> Result<RegisterOutcome, AccountError> {
+        let ev = AuditEvent::new(AuditKind::RegistrationTaken)
+            .actor(username.as_str())
+            .addr(client_addr)
+            .detail(serde_json::json!({ "via": "self-registration" }));
+        self.store.audit(&ev, self.now_ms()).await?;
+        let mail = mails::taken_mail(lang, &email, username.as_str(), &self.cfg.base_url);
+        let mail_sent = self.send_mail(&mail, "registration: username taken").await;
+        Ok(RegisterOutcome::Accepted { email, mail_sent })
     }
 
     /// Mails a new verification link (earlier ones stop working). False when there is nothing to

@@ -6,7 +6,7 @@ mod otp_step;
 mod password_step;
 mod sso;
 
-pub use account::{safe_account_next, AccountLoginStart, ACCOUNT_AREA};
+pub use account::{AccountLoginStart, ACCOUNT_AREA};
 pub use otp_step::OtpOutcome;
 pub use password_step::PasswordOutcome;
 pub use sso::{SsoInput, SsoOutcome};

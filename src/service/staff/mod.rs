@@ -2,7 +2,7 @@
 //! staff login (password + SMS code to the staff phone) with its server-side sessions (`login`).
 mod login;
 
-pub use login::{safe_next, StaffCodeOutcome, StaffLoggedIn, StaffPasswordOutcome};
+pub use login::{StaffCodeOutcome, StaffLoggedIn, StaffPasswordOutcome};
 
 use super::Services;
 use crate::audit::{AuditEvent, AuditKind};

@@ -8,6 +8,7 @@ use crate::service::account::{
 use crate::web::error::WebError;
 use crate::web::extract::{ClientAddr, HasCsrf, Lang};
 use crate::web::extract_citizen::{CitizenCsrfForm, CitizenSession};
+use crate::web::extract_input::BoundedQuery;
 use crate::web::extract_public::{PublicCsrf, PublicCsrfForm};
 use crate::web::state::AppState;
 use actix_web::{web, HttpResponse};
@@ -162,11 +163,12 @@ pub async fn register_submit(
         city: f.city,
     };
     match st.services.register(input, lang.0, addr.0).await? {
-        RegisterOutcome::Created { email, mail_sent } => {
+        // One page for a new and a taken username; the mail says which it was.
+        RegisterOutcome::Accepted { email, mail_sent } => {
             let message = if mail_sent {
-                "account.registered.mail_sent"
+                "account.registered.sent"
             } else {
-                "account.registered.mail_failed"
+                "account.registered.unsent"
             };
             message_page(
                 &st,
@@ -175,7 +177,7 @@ pub async fn register_submit(
                 true,
                 "account.registered.heading",
                 message,
-                json!({ "email": email, "login": true }),
+                json!({ "email": mail_sent.then_some(email), "login": true }),
             )
         }
         RegisterOutcome::Refused(keys) => register_view(&st, &csrf, lang.0, values, &keys),
@@ -208,7 +210,7 @@ fn verify_refused(
 /// itself changes nothing, so a mail filter or a preview that opens links does not use it up.
 pub async fn verify_page(
     st: web::Data<AppState>,
-    q: web::Query<TokenQuery>,
+    q: BoundedQuery<TokenQuery>,
     csrf: PublicCsrf,
     lang: Lang,
 ) -> Result<HttpResponse, WebError> {
@@ -389,7 +391,7 @@ mod tests {
                 (
                     "account_register",
                     json!({"title": "x", "csrf": "c", "v": values, "min_length": 10,
-                        "messages": ["account.pw.weak", "account.err.username_taken"]}),
+                        "messages": ["account.pw.weak", "account.err.username"]}),
                 ),
                 (
                     "account_message",

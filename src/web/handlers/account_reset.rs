@@ -6,6 +6,7 @@ use crate::auth::Secret;
 use crate::service::account::{LinkOutcome, ResetOutcome};
 use crate::web::error::WebError;
 use crate::web::extract::{ClientAddr, HasCsrf, Lang};
+use crate::web::extract_input::BoundedQuery;
 use crate::web::extract_public::{PublicCsrf, PublicCsrfForm};
 use crate::web::state::AppState;
 use actix_web::{web, HttpResponse};
@@ -102,7 +103,7 @@ fn confirm_view(
 
 pub async fn confirm_page(
     st: web::Data<AppState>,
-    q: web::Query<TokenQuery>,
+    q: BoundedQuery<TokenQuery>,
     csrf: PublicCsrf,
     lang: Lang,
 ) -> Result<HttpResponse, WebError> {

@@ -1,11 +1,12 @@
 //! Logging in to and out of the citizen's user pages, and the user home page.
 use super::forms::{render, see_other, CsrfOnly};
 use crate::domain::loa::Level;
-use crate::service::login::{safe_account_next, AccountLoginStart};
+use crate::service::login::AccountLoginStart;
 use crate::web::cookies;
 use crate::web::error::WebError;
-use crate::web::extract::{ClientAddr, Lang, SessionToken};
-use crate::web::extract_citizen::{CitizenCsrfForm, CitizenSession};
+use crate::web::extract::{local_redirect, ClientAddr, Lang, SessionToken};
+use crate::web::extract_citizen::{account_next, CitizenCsrfForm, CitizenSession};
+use crate::web::extract_input::BoundedQuery;
 use crate::web::state::AppState;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
@@ -26,11 +27,11 @@ pub struct LoginQuery {
 /// Starts a login to the user pages (or goes straight on when the SSO session suffices).
 pub async fn login(
     st: web::Data<AppState>,
-    q: web::Query<LoginQuery>,
+    q: BoundedQuery<LoginQuery>,
     session: SessionToken,
     addr: ClientAddr,
 ) -> Result<HttpResponse, WebError> {
-    let next = safe_account_next(q.next.as_deref());
+    let next = account_next(q.next.as_deref());
     let want = match q.level.as_deref() {
         Some("smspass") => Level::SmsPass,
         _ => Level::Password,
@@ -40,7 +41,7 @@ pub async fn login(
         .start_account_login(&next, want, session.0.as_deref(), addr.0)
         .await?
     {
-        AccountLoginStart::Already(next) => Ok(see_other(&next)),
+        AccountLoginStart::Already(next) => Ok(local_redirect(&next)),
         AccountLoginStart::Login { tx_token } => {
             let cfg = &st.services.cfg;
             // A step-up (session known, SMS code missing) starts on the method page, which offers

@@ -3,6 +3,7 @@ use super::html;
 use crate::service::audit_view::{rfc3339, AuditQuery};
 use crate::web::error::WebError;
 use crate::web::extract::Lang;
+use crate::web::extract_input::BoundedQuery;
 use crate::web::extract_staff::AuditorSession;
 use crate::web::state::AppState;
 use actix_web::http::header;
@@ -19,7 +20,7 @@ pub async fn page(
     st: web::Data<AppState>,
     _a: AuditorSession,
     lang: Lang,
-    q: web::Query<AuditQuery>,
+    q: BoundedQuery<AuditQuery>,
 ) -> Result<HttpResponse, WebError> {
     let q = q.into_inner();
     let p = st.services.audit_page(&q).await?;
@@ -64,7 +65,7 @@ pub async fn page(
 pub async fn csv(
     st: web::Data<AppState>,
     _a: AuditorSession,
-    q: web::Query<AuditQuery>,
+    q: BoundedQuery<AuditQuery>,
 ) -> Result<HttpResponse, WebError> {
     let bytes = st.services.audit_csv(&q).await?;
     Ok(HttpResponse::Ok()

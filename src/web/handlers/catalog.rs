@@ -1,6 +1,7 @@
 //! The public catalog of connected e-services: `/storitve` (sl) and `/services` (en).
 //! Logos (mdui:Logo) are shown only from https URLs; this page's CSP allows https images for them.
 use crate::web::error::WebError;
+use crate::web::extract_input::BoundedQuery;
 use crate::web::state::AppState;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
@@ -46,14 +47,14 @@ async fn render(
 
 pub async fn storitve(
     st: web::Data<AppState>,
-    q: web::Query<CatalogQuery>,
+    q: BoundedQuery<CatalogQuery>,
 ) -> Result<HttpResponse, WebError> {
     render(&st, "sl", "/storitve", q.into_inner().q).await
 }
 
 pub async fn services(
     st: web::Data<AppState>,
-    q: web::Query<CatalogQuery>,
+    q: BoundedQuery<CatalogQuery>,
 ) -> Result<HttpResponse, WebError> {
     render(&st, "en", "/services", q.into_inner().q).await
 }

@@ -9,6 +9,7 @@ use crate::web::error::WebError;
 use crate::web::extract::{ClientAddr, Lang};
 use crate::web::extract_cert::PresentedCert;
 use crate::web::extract_citizen::{CitizenCsrfForm, CitizenSession};
+use crate::web::extract_input::BoundedQuery;
 use crate::web::state::AppState;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
@@ -54,7 +55,7 @@ pub async fn page(
     s: CitizenSession,
     lang: Lang,
     cert: PresentedCert,
-    q: web::Query<PageQuery>,
+    q: BoundedQuery<PageQuery>,
 ) -> Result<HttpResponse, WebError> {
     let p = st.services.certificate_page(&s.citizen).await?;
     let registered = p.registered;

@@ -1,9 +1,8 @@
 //! Form types and small response helpers shared by the citizen and the staff login pages.
 use super::html;
 use crate::web::error::WebError;
-use crate::web::extract::HasCsrf;
+use crate::web::extract::{local_redirect, HasCsrf, LocalPath};
 use crate::web::state::AppState;
-use actix_web::http::header;
 use actix_web::HttpResponse;
 use serde::Deserialize;
 
@@ -40,10 +39,10 @@ impl HasCsrf for OtpForm {
     }
 }
 
+/// 303 to a path of ours; it goes through [`LocalPath`] like every redirect target (anything that
+/// is not a local path sends the browser home).
 pub fn see_other(to: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, to))
-        .finish()
+    local_redirect(&LocalPath::parse_or(Some(to), "/"))
 }
 
 pub fn render(

@@ -1,7 +1,8 @@
 //! Home, health, metrics, static files and the language switch.
 use crate::web::cookies;
 use crate::web::error::WebError;
-use crate::web::extract::Lang;
+use crate::web::extract::{Lang, LocalPath};
+use crate::web::extract_input::BoundedQuery;
 use crate::web::state::AppState;
 use crate::web::views::Views;
 use actix_web::http::header;
@@ -49,16 +50,12 @@ pub struct LangQuery {
     back: Option<String>,
 }
 
-/// Sets the language cookie and returns to a local path only (no open redirect).
-pub async fn switch_lang(st: web::Data<AppState>, q: web::Query<LangQuery>) -> HttpResponse {
+/// Sets the language cookie and returns to a local path only (anything else: the home page).
+pub async fn switch_lang(st: web::Data<AppState>, q: BoundedQuery<LangQuery>) -> HttpResponse {
     let lang = crate::i18n::negotiate(Some(&q.to), None, &st.services.cfg.default_language);
-    let back = q
-        .back
-        .as_deref()
-        .filter(|b| b.starts_with('/') && !b.starts_with("//") && !b.contains('\\'))
-        .unwrap_or("/");
+    let back = LocalPath::parse_or(q.back.as_deref(), "/");
     HttpResponse::SeeOther()
         .cookie(cookies::lang(lang, st.services.cfg.secure_cookies()))
-        .insert_header((header::LOCATION, back.to_string()))
+        .insert_header((header::LOCATION, back.as_str()))
         .finish()
 }

@@ -5,7 +5,10 @@ use crate::auth::Secret;
 use crate::service::login::{Finished, Next, OtpOutcome, PasswordOutcome};
 use crate::web::cookies;
 use crate::web::error::WebError;
-use crate::web::extract::{ClientAddr, CsrfForm, Lang, PendingLoginGuard, SessionToken};
+use crate::web::extract::{
+    local_redirect, ClientAddr, CsrfForm, Lang, PendingLoginGuard, SessionToken,
+};
+use crate::web::extract_citizen::account_next;
 use crate::web::state::AppState;
 use actix_web::{web, HttpResponse};
 use serde_json::json;
@@ -14,7 +17,7 @@ use serde_json::json;
 fn next_page(st: &AppState, lang: &str, next: &Next) -> Result<HttpResponse, WebError> {
     match next {
         Next::Post(form) => post_page(st, lang, form),
-        Next::Redirect(path) => Ok(see_other(path)),
+        Next::Redirect(path) => Ok(local_redirect(&account_next(Some(path)))),
     }
 }
 

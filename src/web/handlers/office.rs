@@ -5,6 +5,7 @@ use crate::service::activation::ActivationError;
 use crate::service::office::{CodeMail, IdentityCheckInput, DOCUMENT_TYPES};
 use crate::web::error::WebError;
 use crate::web::extract::{ClientAddr, HasCsrf, Lang};
+use crate::web::extract_input::BoundedQuery;
 use crate::web::extract_staff::{OfficerSession, StaffCsrfForm};
 use crate::web::state::AppState;
 use actix_web::{web, HttpResponse};
@@ -99,7 +100,7 @@ pub async fn home(
     st: web::Data<AppState>,
     s: OfficerSession,
     lang: Lang,
-    q: web::Query<SearchQuery>,
+    q: BoundedQuery<SearchQuery>,
 ) -> Result<HttpResponse, WebError> {
     let query = q.q.clone().unwrap_or_default();
     let found = st.services.office_search(&query).await?;
@@ -124,7 +125,7 @@ pub async fn request_page(
     s: OfficerSession,
     lang: Lang,
     path: web::Path<String>,
-    q: web::Query<MsgQuery>,
+    q: BoundedQuery<MsgQuery>,
 ) -> Result<HttpResponse, WebError> {
     let r = st.services.office_request(&path).await?;
     let msg = q

@@ -4,6 +4,7 @@ use super::forms::{render, see_other};
 use crate::service::activation::ActivationError;
 use crate::web::error::WebError;
 use crate::web::extract::{ClientAddr, HasCsrf, Lang};
+use crate::web::extract_input::BoundedQuery;
 use crate::web::extract_staff::{OfficerSession, StaffCsrfForm};
 use crate::web::state::AppState;
 use actix_web::{web, HttpResponse};
@@ -41,7 +42,7 @@ pub async fn citizen_page(
     s: OfficerSession,
     lang: Lang,
     path: web::Path<String>,
-    q: web::Query<MsgQuery>,
+    q: BoundedQuery<MsgQuery>,
 ) -> Result<HttpResponse, WebError> {
     let c = st.services.office_citizen(&path).await?;
     let msg = q.msg.as_deref().filter(|m| MESSAGES.contains(m));

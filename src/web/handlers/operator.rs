@@ -3,6 +3,7 @@
 use crate::service::sp_admin::{self, SpAdminError, SpTarget};
 use crate::web::error::WebError;
 use crate::web::extract::{HasCsrf, Lang};
+use crate::web::extract_input::BoundedQuery;
 use crate::web::extract_staff::{OperatorSession, StaffCsrfForm};
 use crate::web::state::AppState;
 use actix_multipart::Multipart;
@@ -81,7 +82,7 @@ pub async fn edit(
     st: web::Data<AppState>,
     op: OperatorSession,
     lang: Lang,
-    q: web::Query<EntityQuery>,
+    q: BoundedQuery<EntityQuery>,
 ) -> Result<HttpResponse, WebError> {
     let (metadata, policy) = match &q.entity {
         Some(e) => sp_admin::current_files(&st.services, e).map_err(admin_err)?,
@@ -131,6 +132,9 @@ async fn read_multipart(mut mp: Multipart) -> Result<EditForm, WebError> {
         }
         let text = String::from_utf8(buf)
             .map_err(|_| WebError::BadRequest(format!("{name} is not UTF-8 text")))?;
+        if name != "metadata_file" {
+            crate::web::extract_input::check_field(&name, &text)?;
+        }
         match name.as_str() {
             "csrf_token" => f.csrf_token = text,
             "entity" if !text.trim().is_empty() => f.entity = Some(text.trim().to_string()),
@@ -234,12 +238,11 @@ async fn after_change(
     }
 }
 
+/// A reason is required (its length is bounded by the form guard, `extract_input`).
 fn why_ok(why: &str) -> Result<&str, WebError> {
     let w = why.trim();
-    if w.is_empty() || w.len() > 500 {
-        return Err(WebError::BadRequest(
-            "a reason (1-500 characters) is required".into(),
-        ));
+    if w.is_empty() {
+        return Err(WebError::BadRequest("a reason is required".into()));
     }
     Ok(w)
 }
@@ -269,7 +272,7 @@ pub async fn history(
     st: web::Data<AppState>,
     op: OperatorSession,
     lang: Lang,
-    q: web::Query<EntityQuery>,
+    q: BoundedQuery<EntityQuery>,
 ) -> Result<HttpResponse, WebError> {
     let entity = q
         .entity

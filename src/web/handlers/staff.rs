@@ -5,8 +5,11 @@ use crate::domain::staff::Role;
 use crate::service::staff::{StaffCodeOutcome, StaffPasswordOutcome};
 use crate::web::cookies;
 use crate::web::error::WebError;
-use crate::web::extract::{ClientAddr, Lang};
-use crate::web::extract_staff::{StaffCsrfForm, StaffLoginCsrfForm, StaffLoginGuard, StaffSession};
+use crate::web::extract::{local_redirect, ClientAddr, Lang};
+use crate::web::extract_input::BoundedQuery;
+use crate::web::extract_staff::{
+    staff_next, StaffCsrfForm, StaffLoginCsrfForm, StaffLoginGuard, StaffSession,
+};
 use crate::web::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
@@ -64,9 +67,10 @@ fn login_view(
 pub async fn login_page(
     st: web::Data<AppState>,
     lang: Lang,
-    q: web::Query<NextQuery>,
+    q: BoundedQuery<NextQuery>,
 ) -> Result<HttpResponse, WebError> {
-    let token = st.services.staff_login_start(q.next.as_deref()).await?;
+    let next = staff_next(q.next.as_deref());
+    let token = st.services.staff_login_start(&next).await?;
     let mut resp = login_view(&st, &token, lang.0, "", None, "")?;
     let cfg = &st.services.cfg;
     add_cookie(
@@ -189,7 +193,7 @@ pub async fn otp_submit(
             next,
         } => {
             let secure = st.services.cfg.secure_cookies();
-            let mut resp = see_other(&next);
+            let mut resp = local_redirect(&staff_next(Some(&next)));
             add_cookie(
                 &mut resp,
                 cookies::staff(
