@@ -43,6 +43,20 @@ pub enum WebError {
     /// A client certificate was presented and refused.
     #[error("client certificate refused: {0}")]
     CertRefused(String),
+    /// A bearer token is needed (and was missing or wrong): 401 with a `WWW-Authenticate`
+    /// challenge for this realm.
+    #[error("credentials required for {0}")]
+    Unauthorized(&'static str),
+}
+
+impl From<crate::service::metrics_access::MetricsRefused> for WebError {
+    fn from(e: crate::service::metrics_access::MetricsRefused) -> Self {
+        use crate::service::metrics_access::MetricsRefused;
+        match e {
+            MetricsRefused::NotServed => WebError::NotFound(e.to_string()),
+            MetricsRefused::Unauthorized => WebError::Unauthorized("metrics"),
+        }
+    }
 }
 
 impl From<crate::service::client_cert::ClientCertError> for WebError {
@@ -130,6 +144,7 @@ impl WebError {
             WebError::NotFound(_) => "error.not_found",
             WebError::CitizenLogin { .. } => "account.login_required",
             WebError::CertRefused(_) => "error.cert_refused",
+            WebError::Unauthorized(_) => "error.forbidden",
         }
     }
 }
@@ -147,6 +162,7 @@ impl ResponseError for WebError {
             WebError::NotFound(_) => StatusCode::NOT_FOUND,
             WebError::CitizenLogin { .. } => StatusCode::SEE_OTHER,
             WebError::CertRefused(_) => StatusCode::FORBIDDEN,
+            WebError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
         }
     }
 
@@ -172,8 +188,14 @@ impl ResponseError for WebError {
             WebError::Internal(_) => tracing::error!(reference, error = %self, "request failed"),
             _ => tracing::info!(reference, error = %self, "request refused"),
         }
-        HttpResponse::build(self.status_code())
-            .insert_header((REF_HEADER, reference))
+        let mut res = HttpResponse::build(self.status_code());
+        if let WebError::Unauthorized(realm) = self {
+            res.insert_header((
+                header::WWW_AUTHENTICATE,
+                format!("Bearer realm=\"{realm}\""),
+            ));
+        }
+        res.insert_header((REF_HEADER, reference))
             .insert_header((KEY_HEADER, self.message_key()))
             .finish()
     }
