@@ -5,22 +5,30 @@ use crate::clock::SharedClock;
 use crate::config::Config;
 use crate::notify::mail::{Mailer, OutboxMailer};
 use crate::notify::sms::{OutboxSms, SmsSender};
+use crate::saml::dev_keys::{self, DevKey};
 use crate::saml::keys::SigningKey;
 use crate::saml::registry::SharedRegistry;
 use crate::service::{Metrics, Services};
 use crate::storage::Store;
+use std::path::Path;
 use std::sync::Arc;
 
 #[derive(Debug, thiserror::Error)]
 pub enum InitError {
     #[error("configuration: {0}")]
     Config(#[from] crate::config::ConfigError),
-    #[error("signing key/certificate ({0}): {1}")]
+    /// A key or certificate file (named by its configuration key and path) that cannot be used.
+    #[error("{0}: {1}")]
     Key(String, String),
+    /// A development key or certificate outside dev mode.
     #[error(
-        "{0} is a development certificate (marked DEV ONLY); it is refused unless dev_mode = true"
+        "{key} ({file}) is refused outside dev mode: {why}. The development keys and certificates (certs-dev/, marked DEV ONLY) are accepted only with dev_mode = true; configure a key of your own"
     )]
-    DevCert(String),
+    DevKey {
+        key: &'static str,
+        file: String,
+        why: crate::saml::dev_keys::DevKey,
+    },
     #[error("database: {0}")]
     Storage(#[from] crate::storage::StorageError),
     #[error("password hasher: {0}")]
@@ -34,29 +42,99 @@ pub enum InitError {
 }
 
 /// Marker in the subject of the committed development certificates.
-pub const DEV_CERT_MARKER: &str = "DEV ONLY";
+pub const DEV_CERT_MARKER: &str = crate::saml::dev_keys::DEV_CERT_MARKER;
 
+fn read(key: &'static str, path: &Path) -> Result<Vec<u8>, InitError> {
+    std::fs::read(path)
+        .map_err(|e| InitError::Key(format!("{key} {}", path.display()), e.to_string()))
+}
+
+/// Loads the IdP signing key; outside dev mode a committed dev key (in whatever certificate) or a
+/// certificate marked DEV ONLY is refused.
 pub fn load_signing_key(cfg: &Config) -> Result<SigningKey, InitError> {
-    let key_pem = std::fs::read(&cfg.signing_key)
-        .map_err(|e| InitError::Key(cfg.signing_key.display().to_string(), e.to_string()))?;
-    let cert_pem = std::fs::read(&cfg.signing_cert)
-        .map_err(|e| InitError::Key(cfg.signing_cert.display().to_string(), e.to_string()))?;
-    let key = SigningKey::from_pem(&key_pem, &cert_pem)
-        .map_err(|e| InitError::Key(cfg.signing_cert.display().to_string(), e.to_string()))?;
-    let subject = openssl::x509::X509::from_pem(&cert_pem)
-        .ok()
-        .map(|c| {
-            c.subject_name()
-                .entries()
-                .filter_map(|e| e.data().to_string().ok())
-                .collect::<Vec<_>>()
-                .join(",")
-        })
-        .unwrap_or_default();
-    if subject.contains(DEV_CERT_MARKER) && !cfg.dev_mode {
-        return Err(InitError::DevCert(cfg.signing_cert.display().to_string()));
+    let key_pem = read("signing_key", &cfg.signing_key)?;
+    let cert_pem = read("signing_cert", &cfg.signing_cert)?;
+    let key = SigningKey::from_pem(&key_pem, &cert_pem).map_err(|e| {
+        let files = format!(
+            "signing_key {} / signing_cert {}",
+            cfg.signing_key.display(),
+            cfg.signing_cert.display()
+        );
+        InitError::Key(files, e.to_string())
+    })?;
+    if !cfg.dev_mode {
+        let dev = |key: &'static str, path: &Path, why| InitError::DevKey {
+            key,
+            file: path.display().to_string(),
+            why,
+        };
+        // The certificate carries the private key's public key (checked above), so this one test
+        // covers the key in any certificate; the marker covers `pass-idp keys dev` output.
+        let spki = key.public_key_der().map_err(|e| {
+            InitError::Key(
+                format!("signing_key {}", cfg.signing_key.display()),
+                e.to_string(),
+            )
+        })?;
+        if let Some(why) = dev_keys::committed_dev_key(&spki).map(DevKey::Committed) {
+            return Err(dev("signing_key", &cfg.signing_key, why));
+        }
+        if let Some(why) = checked(
+            dev_keys::dev_cert_in_pem(&cert_pem),
+            "signing_cert",
+            &cfg.signing_cert,
+        )? {
+            return Err(dev("signing_cert", &cfg.signing_cert, why));
+        }
     }
     Ok(key)
+}
+
+fn checked(
+    r: Result<Option<DevKey>, dev_keys::DevKeyError>,
+    key: &'static str,
+    path: &Path,
+) -> Result<Option<DevKey>, InitError> {
+    r.map_err(|e| InitError::Key(format!("{key} {}", path.display()), e.to_string()))
+}
+
+/// Outside dev mode, refuses every other configured key or trust anchor that is a development
+/// one: the TLS key and chain, the qualified client-certificate CAs and the certificates that sign
+/// remote metadata (anyone holding a published key could otherwise impersonate the IdP, issue
+/// "qualified" certificates or sign e-service lists).
+pub fn refuse_dev_keys(cfg: &Config) -> Result<(), InitError> {
+    if cfg.dev_mode {
+        return Ok(());
+    }
+    let mut certs: Vec<(&'static str, &Path)> = Vec::new();
+    if cfg.tls.enabled {
+        let pem = read("tls.key", &cfg.tls.key)?;
+        if let Some(why) = checked(dev_keys::dev_private_key_pem(&pem), "tls.key", &cfg.tls.key)? {
+            return Err(InitError::DevKey {
+                key: "tls.key",
+                file: cfg.tls.key.display().to_string(),
+                why,
+            });
+        }
+        certs.push(("tls.cert", &cfg.tls.cert));
+    }
+    for ca in &cfg.client_cert.qualified_cas {
+        certs.push(("client_cert.qualified_cas", ca));
+    }
+    for rm in &cfg.remote_metadata {
+        certs.push(("remote_metadata.cert", &rm.cert));
+    }
+    for (key, path) in certs {
+        let pem = read(key, path)?;
+        if let Some(why) = checked(dev_keys::dev_cert_in_pem(&pem), key, path)? {
+            return Err(InitError::DevKey {
+                key,
+                file: path.display().to_string(),
+                why,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Connects (and in dev mode migrates) the database and builds the services.
@@ -67,6 +145,7 @@ pub async fn services(
 ) -> Result<Services, InitError> {
     cfg.validate()?;
     let signing_key = load_signing_key(&cfg)?;
+    refuse_dev_keys(&cfg)?;
     let store = Store::connect(&cfg.database_url).await?;
     if cfg.dev_mode {
         store.migrate().await?;
@@ -88,7 +167,7 @@ pub async fn services(
             clock.clone(),
         )),
     };
-    let registry = SharedRegistry::load(&cfg.metadata_dir);
+    let registry = SharedRegistry::load(&cfg.metadata_dir, cfg.dev_mode, clock.clone());
     for p in &registry.snapshot().problems {
         tracing::warn!(file = %p.file.display(), problem = %p.problem, "metadata file skipped");
     }

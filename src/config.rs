@@ -14,6 +14,8 @@ pub use activation::ActivationConfig;
 pub use remote::RemoteMetadata;
 mod tls;
 pub use tls::{ClientCertConfig, TlsConfig};
+mod edge;
+pub use edge::{HstsConfig, MetricsConfig, MIN_METRICS_TOKEN};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -52,6 +54,10 @@ pub struct Config {
     pub tls: TlsConfig,
     /// Qualified client certificates (`[client_cert]`).
     pub client_cert: ClientCertConfig,
+    /// Strict-Transport-Security (`[hsts]`).
+    pub hsts: HstsConfig,
+    /// Access to `/metrics` (`[metrics]`).
+    pub metrics: MetricsConfig,
 }
 
 /// Keys for keyed hashes. At least 32 characters each outside dev mode.
@@ -235,6 +241,8 @@ impl Default for Config {
             remote_metadata: Vec::new(),
             tls: TlsConfig::default(),
             client_cert: ClientCertConfig::default(),
+            hsts: HstsConfig::default(),
+            metrics: MetricsConfig::default(),
         }
     }
 }
@@ -427,12 +435,20 @@ impl Config {
         activation::validate(&self.activation)?;
         remote::validate(&self.remote_metadata, self.dev_mode)?;
         tls::validate(&self.tls, &self.client_cert)?;
+        edge::validate(&self.hsts, &self.metrics)?;
         Ok(())
     }
 
     /// Cookies get `Secure` unless this is plain-http development.
     pub fn secure_cookies(&self) -> bool {
         self.base_url.starts_with("https://")
+    }
+
+    /// Whether a response on the plain-http listener carries Strict-Transport-Security: outside dev
+    /// mode the public URL is https, so that listener sits behind a TLS-terminating proxy and the
+    /// browser gets the header over https. (The TLS listener always sends it.)
+    pub fn hsts_on_plain_http(&self) -> bool {
+        !self.dev_mode && self.secure_cookies()
     }
 
     /// Host named in the WebOTP line of the SMS (`@host #code`).

@@ -1,7 +1,7 @@
 //! The `pass-idp` command: serve, migrate, and administration of citizens, e-services and keys.
 use clap::{Args, Parser, Subcommand};
 use pass_idp::auth::Secret;
-use pass_idp::clock::{SharedClock, SystemClock};
+use pass_idp::clock::{Clock, SharedClock, SystemClock};
 use pass_idp::config::Config;
 use pass_idp::service::citizens::NewCitizenInput;
 use pass_idp::service::Services;
@@ -272,10 +272,13 @@ async fn run(cli: Cli) -> Result<(), String> {
             );
             Ok(())
         }
-        Cmd::Sp(SpCmd::Check { file }) => pass_idp::service::sp_check::check_file(file),
+        Cmd::Sp(SpCmd::Check { file }) => {
+            let cfg = load_config(&cli)?;
+            pass_idp::service::sp_check::check_file(file, &cfg, SystemClock.now())
+        }
         Cmd::Sp(SpCmd::List) => {
             let cfg = load_config(&cli)?;
-            pass_idp::service::sp_check::list(&cfg.metadata_dir);
+            pass_idp::service::sp_check::list(&cfg, Arc::new(SystemClock));
             Ok(())
         }
         Cmd::Sp(sp) => {
@@ -371,6 +374,7 @@ fn print_saved(s: &pass_idp::service::sp_admin::SavedChange) {
 }
 
 async fn run_sp_admin(svc: &Services, cmd: &SpCmd) -> Result<(), String> {
+    use pass_idp::saml::registry::{LoadRules, SpRegistry};
     use pass_idp::service::sp_admin::{self, SpTarget};
     let who = cli_actor();
     let read = |p: &PathBuf| {
@@ -385,7 +389,15 @@ async fn run_sp_admin(svc: &Services, cmd: &SpCmd) -> Result<(), String> {
             let target =
                 match sp_admin::preview_change(svc, &SpTarget::New, &xml, policy.as_deref(), now) {
                     Ok(p) => match p.entity_id {
-                        Some(id) if svc.registry.reload().get(&id).is_some() => {
+                        // A file that is there but not served (it fails a check) is replaced too.
+                        Some(id)
+                            if SpRegistry::load_dir(
+                                &svc.cfg.metadata_dir,
+                                &LoadRules::ParseOnly,
+                            )
+                            .get(&id)
+                            .is_some() =>
+                        {
                             SpTarget::Existing(id)
                         }
                         _ => SpTarget::New,

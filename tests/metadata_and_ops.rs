@@ -309,9 +309,20 @@ fn cli_user_and_sp_commands() {
     let (ok, out) = cli(d, &["--dev", "user", "show", "nobody"], None);
     assert!(!ok && out.contains("nobody"), "{out}");
     // sp check / list
-    let (ok, out) = cli(d, &["sp", "check", "metadata/demo-ezdravje.xml"], None);
+    let (ok, out) = cli(
+        d,
+        &["--dev", "sp", "check", "metadata/demo-ezdravje.xml"],
+        None,
+    );
     assert!(
         ok && out.contains("AuthnRequestsSigned: true") && out.contains("OK"),
+        "{out}"
+    );
+    // Outside dev mode the demo e-service (http ACS, published dev key) is refused, as the
+    // operator pages and the registry would refuse it.
+    let (ok, out) = cli(d, &["sp", "check", "metadata/demo-ezdravje.xml"], None);
+    assert!(
+        !ok && out.contains("acs-not-https") && out.contains("dev-key") && !out.contains("OK"),
         "{out}"
     );
     let bad = d.join("bad.xml");
@@ -322,10 +333,20 @@ fn cli_user_and_sp_commands() {
     .unwrap();
     let (ok, out) = cli(d, &["sp", "check", bad.to_str().unwrap()], None);
     assert!(!ok && out.contains("bad.xml"), "{out}");
-    let (ok, out) = cli(d, &["sp", "list"], None);
+    let (ok, out) = cli(d, &["--dev", "sp", "list"], None);
     assert!(
         ok && out.contains("demo-sp/euprava") && out.contains("demo-sp/ezdravje"),
         "{out}"
+    );
+    assert!(!out.contains("SKIPPED"), "{out}");
+    let (ok, out) = cli(d, &["sp", "list"], None);
+    assert!(
+        ok && out
+            .lines()
+            .filter(|l| l.starts_with("SKIPPED") && l.contains("acs-not-https"))
+            .count()
+            == 2,
+        "outside dev mode the demo e-services are not served: {out}"
     );
 }
 

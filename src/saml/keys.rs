@@ -103,6 +103,11 @@ impl SigningKey {
         &self.cert_b64
     }
 
+    /// The public key as SubjectPublicKeyInfo DER (to recognise a published development key).
+    pub fn public_key_der(&self) -> Result<Vec<u8>, KeyError> {
+        Ok(self.key.public_key_to_der()?)
+    }
+
     /// End of the certificate validity (for expiry warnings).
     pub fn cert_not_after(&self) -> DateTime<Utc> {
         self.not_after

@@ -10,7 +10,11 @@
 //!   one refuses the file; alg: lists that name only weak ones refuse it, mixed lists warn;
 //! - every certificate parses; an expired one is an error, one expiring in < 30 days a warning;
 //! - ACS URLs must be https outside dev mode; entityIDs must not be taken by another file;
+//! - outside dev mode no certificate may carry a published development key (`certs-dev/`);
 //! - the policy TOML must parse and pass `ServicePolicy::validate`.
+//!
+//! The registry applies the same checks to every source before it serves an e-service
+//! ([`serve`]): a folder file with an error is skipped whole, an aggregate entry alone.
 //!
 //! The report's messages name the problem; an operator page shows them as they are.
 
@@ -23,6 +27,7 @@ use serde::Serialize;
 use std::collections::BTreeSet;
 
 mod schema;
+pub mod serve;
 
 const DS: &str = "http://www.w3.org/2000/09/xmldsig#";
 const ALG: &str = "urn:oasis:names:tc:SAML:metadata:algsupport";
@@ -198,7 +203,7 @@ fn check_policy(policy_toml: Option<&str>, report: &mut CheckReport) {
     }
 }
 
-fn check_entity(sp: &SpMetadata, ctx: &CheckContext<'_>, report: &mut CheckReport) {
+pub(crate) fn check_entity(sp: &SpMetadata, ctx: &CheckContext<'_>, report: &mut CheckReport) {
     let e = &sp.entity_id;
     if ctx.taken_entity_ids.contains(e) {
         report.error(
@@ -227,6 +232,12 @@ fn check_entity(sp: &SpMetadata, ctx: &CheckContext<'_>, report: &mut CheckRepor
             continue;
         }
         seen.push(der);
+        if let Some(why) = super::dev_keys::dev_cert_der(der).filter(|_| !ctx.dev_mode) {
+            report.error(
+                "dev-key",
+                format!("{e}: a certificate is refused outside dev mode: {why}"),
+            );
+        }
         let Some(not_after) = cert_not_after(der) else {
             report.error(
                 "cert-unreadable",
@@ -262,14 +273,14 @@ fn check_entity(sp: &SpMetadata, ctx: &CheckContext<'_>, report: &mut CheckRepor
     }
 }
 
-fn visit<'a>(el: &'a Element, f: &mut dyn FnMut(&'a Element)) {
+pub(crate) fn visit<'a>(el: &'a Element, f: &mut dyn FnMut(&'a Element)) {
     f(el);
     for c in el.elements() {
         visit(c, f);
     }
 }
 
-fn check_algorithms(root: &Element, report: &mut CheckReport) {
+pub(crate) fn check_algorithms(root: &Element, report: &mut CheckReport) {
     // alg: lists in each Extensions element: only weak → error, mixed → warning.
     let mut lists: Vec<(&str, Vec<String>)> = Vec::new();
     visit(root, &mut |el| {

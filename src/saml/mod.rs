@@ -12,6 +12,7 @@
 //!   (`response`).
 pub mod binding;
 pub mod demo_sp;
+pub mod dev_keys;
 pub mod idp_metadata;
 pub mod keys;
 pub mod metadata;

@@ -1,7 +1,17 @@
 //! The SP registry: every metadata file in the metadata folder (EntityDescriptor or
 //! EntitiesDescriptor) plus its optional policy file (`<stem>.policy.toml`), indexed by entityID.
 //! A broken file is reported and skipped; it never takes the IdP down.
+//!
+//! Guarantees (negative tests in `tests/startup_edge.rs`, `tests/metadata_and_ops.rs`):
+//! - the registry in force ([`SharedRegistry`]) serves only what passes the operator-page checks
+//!   (`metadata_check::serve`) at load time: a hand-placed file with, say, an http ACS outside
+//!   dev mode is skipped with the reason, exactly as the pages would have refused to save it; the
+//!   same goes for every entry of a remote aggregate;
+//! - [`LoadRules::ParseOnly`] (files that merely parse) exists for administration only — finding
+//!   the file to repair and the entityIDs already taken — and never reaches SSO.
 use super::metadata::{parse_sp_metadata, SpMetadata};
+use super::metadata_check::serve::{check_file, ServeRules, SkippedEntity};
+use crate::clock::SharedClock;
 use crate::domain::sp::ServicePolicy;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -55,17 +65,35 @@ fn policy_path(xml: &Path) -> PathBuf {
     xml.with_file_name(format!("{stem}.policy.toml"))
 }
 
+/// What a load accepts.
+#[derive(Debug, Clone, Copy)]
+pub enum LoadRules {
+    /// For serving: the operator-page checks at this time and mode.
+    Serve(ServeRules),
+    /// Every file that parses, checked or not: for administration only (never for SSO).
+    ParseOnly,
+}
+
 /// Loads one metadata file and its policy.
-pub fn load_file(path: &Path) -> Result<Vec<ServiceProvider>, String> {
+pub fn load_file(path: &Path, rules: &LoadRules) -> Result<Vec<ServiceProvider>, String> {
     let xml = std::fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?;
+    let ppath = policy_path(path);
+    let policy_text = if ppath.exists() {
+        Some(
+            std::fs::read_to_string(&ppath)
+                .map_err(|e| format!("cannot read {}: {e}", ppath.display()))?,
+        )
+    } else {
+        None
+    };
+    if let LoadRules::Serve(r) = rules {
+        check_file(&xml, policy_text.as_deref(), r)?;
+    }
     let sps = parse_sp_metadata(&xml).map_err(|e| e.to_string())?;
     if sps.is_empty() {
         return Err("no SPSSODescriptor in this file".into());
     }
-    let ppath = policy_path(path);
-    let policy = if ppath.exists() {
-        let text = std::fs::read_to_string(&ppath)
-            .map_err(|e| format!("cannot read {}: {e}", ppath.display()))?;
+    let policy = if let Some(text) = policy_text {
         let p: ServicePolicy =
             toml::from_str(&text).map_err(|e| format!("policy {}: {e}", ppath.display()))?;
         p.validate()
@@ -86,7 +114,7 @@ pub fn load_file(path: &Path) -> Result<Vec<ServiceProvider>, String> {
 }
 
 impl SpRegistry {
-    pub fn load_dir(dir: &Path) -> SpRegistry {
+    pub fn load_dir(dir: &Path, rules: &LoadRules) -> SpRegistry {
         let mut reg = SpRegistry::default();
         let mut files: Vec<PathBuf> = match std::fs::read_dir(dir) {
             Ok(rd) => rd
@@ -103,7 +131,7 @@ impl SpRegistry {
         };
         files.sort();
         for f in files {
-            match load_file(&f) {
+            match load_file(&f, rules) {
                 Ok(sps) => {
                     for sp in sps {
                         let id = sp.metadata.entity_id.clone();
@@ -150,7 +178,10 @@ pub struct RemoteSet {
     pub source: String,
     /// The cache file holding the accepted copy.
     pub file: PathBuf,
+    /// Entries that passed the checks.
     pub sps: Vec<SpMetadata>,
+    /// Entries that did not, and why (listed as problems).
+    pub skipped: Vec<SkippedEntity>,
 }
 
 /// Folder SPs plus remote SPs: local files win an entityID clash (reported as a problem); among
@@ -158,6 +189,15 @@ pub struct RemoteSet {
 fn merge(local: &SpRegistry, remote: &BTreeMap<usize, RemoteSet>) -> SpRegistry {
     let mut reg = local.clone();
     for set in remote.values() {
+        for s in &set.skipped {
+            reg.problems.push(LoadProblem {
+                file: set.file.clone(),
+                problem: format!(
+                    "entityID {} from {} skipped: {}",
+                    s.entity_id, set.source, s.problem
+                ),
+            });
+        }
         for md in &set.sps {
             let id = md.entity_id.clone();
             if let Some(prev) = reg.sps.get(&id) {
@@ -195,19 +235,37 @@ struct Parts {
     remote: BTreeMap<usize, RemoteSet>,
 }
 
-/// The registry in force, swapped whole on reload so readers never see half a load.
-#[derive(Debug, Clone)]
+/// The registry in force, swapped whole on reload so readers never see half a load. Every load
+/// applies the serving checks at the clock's time.
+#[derive(Clone)]
 pub struct SharedRegistry {
     dir: PathBuf,
+    dev_mode: bool,
+    clock: SharedClock,
     current: Arc<RwLock<Arc<SpRegistry>>>,
     parts: Arc<Mutex<Parts>>,
 }
 
+impl std::fmt::Debug for SharedRegistry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SharedRegistry")
+            .field("dir", &self.dir)
+            .field("dev_mode", &self.dev_mode)
+            .finish_non_exhaustive()
+    }
+}
+
 impl SharedRegistry {
-    pub fn load(dir: &Path) -> SharedRegistry {
-        let reg = Arc::new(SpRegistry::load_dir(dir));
+    pub fn load(dir: &Path, dev_mode: bool, clock: SharedClock) -> SharedRegistry {
+        let rules = LoadRules::Serve(ServeRules {
+            now: clock.now(),
+            dev_mode,
+        });
+        let reg = Arc::new(SpRegistry::load_dir(dir, &rules));
         SharedRegistry {
             dir: dir.to_path_buf(),
+            dev_mode,
+            clock,
             current: Arc::new(RwLock::new(reg.clone())),
             parts: Arc::new(Mutex::new(Parts {
                 local: reg,
@@ -217,6 +275,13 @@ impl SharedRegistry {
     }
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+    /// The rules a load applies now (also for remote aggregates).
+    pub fn serve_rules(&self) -> ServeRules {
+        ServeRules {
+            now: self.clock.now(),
+            dev_mode: self.dev_mode,
+        }
     }
     pub fn snapshot(&self) -> Arc<SpRegistry> {
         match self.current.read() {
@@ -243,7 +308,8 @@ impl SharedRegistry {
     /// Reloads the folder, keeping the remote sets; returns the new registry (its problems are
     /// for the caller to log).
     pub fn reload(&self) -> Arc<SpRegistry> {
-        let local = Arc::new(SpRegistry::load_dir(&self.dir));
+        let rules = LoadRules::Serve(self.serve_rules());
+        let local = Arc::new(SpRegistry::load_dir(&self.dir, &rules));
         self.update(|p| p.local = local)
     }
 

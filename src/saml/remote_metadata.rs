@@ -8,9 +8,14 @@
 //!   "#" + the root ID, with SHA-256-or-better algorithms; it is verified by xmlsec with the
 //!   configured certificate only (never one carried in the document);
 //! - validUntil on the root is required and must be in the future;
-//! - the SPs are read ONLY from the XML the verification reduced to (the signed content).
+//! - the SPs are read ONLY from the XML the verification reduced to (the signed content);
+//! - that content then passes the operator-page checks ([`ServeRules`]): schema for the whole
+//!   document, and each entry alone (a failing entry is skipped with the reason, see
+//!   `metadata_check::serve`).
 
 use super::metadata::{parse_datetime, parse_sp_metadata, MetadataError, SpMetadata};
+pub use super::metadata_check::serve::ServeRules;
+use super::metadata_check::serve::{check_aggregate, SkippedEntity};
 use super::request::xmlsig;
 use super::request::RequestError;
 use super::xmlguard::tree;
@@ -47,6 +52,8 @@ pub enum RemoteMetadataError {
     Metadata(#[from] MetadataError),
     #[error("certificate does not load: {0}")]
     Certificate(String),
+    #[error("the signed content fails the metadata checks: {0}")]
+    Invalid(String),
 }
 
 impl From<RequestError> for RemoteMetadataError {
@@ -65,29 +72,33 @@ pub fn cert_der_from_pem(pem: &[u8]) -> Result<Vec<u8>, RemoteMetadataError> {
         .map_err(|e| RemoteMetadataError::Certificate(e.to_string()))
 }
 
-/// An accepted aggregate: its SPs, its validity end and its cacheDuration (if any).
+/// An accepted aggregate: its SPs that passed the checks, the entries skipped (and why), its
+/// validity end and its cacheDuration (if any).
 #[derive(Debug, Clone)]
 pub struct VerifiedAggregate {
     pub sps: Vec<SpMetadata>,
+    pub skipped: Vec<SkippedEntity>,
     pub valid_until: DateTime<Utc>,
     pub cache_duration: Option<Duration>,
 }
 
-/// Verifies a signed aggregate with `cert_der` at `now`; returns its SPs and its cacheDuration.
+/// Verifies a signed aggregate with `cert_der` under `rules`; returns its SPs that may be served
+/// and its cacheDuration.
 pub fn verify_aggregate(
     xml: &str,
     cert_der: &[u8],
-    now: DateTime<Utc>,
+    rules: &ServeRules,
 ) -> Result<(Vec<SpMetadata>, Option<Duration>), RemoteMetadataError> {
-    verify_aggregate_full(xml, cert_der, now).map(|v| (v.sps, v.cache_duration))
+    verify_aggregate_full(xml, cert_der, rules).map(|v| (v.sps, v.cache_duration))
 }
 
 /// Like [`verify_aggregate`], also returning validUntil.
 pub fn verify_aggregate_full(
     xml: &str,
     cert_der: &[u8],
-    now: DateTime<Utc>,
+    rules: &ServeRules,
 ) -> Result<VerifiedAggregate, RemoteMetadataError> {
+    let now = rules.now;
     let opts = GuardOptions::metadata(MAX_AGGREGATE_BYTES);
     let root = tree::parse(xml, &opts)?;
     if !(root.is(MD, "EntitiesDescriptor") || root.is(MD, "EntityDescriptor")) {
@@ -120,8 +131,11 @@ pub fn verify_aggregate_full(
         .map(|d| parse_duration(d).ok_or_else(|| RemoteMetadataError::BadCacheDuration(d.into())))
         .transpose()?;
     let sps = parse_sp_metadata(&reduced)?;
+    let verdict =
+        check_aggregate(&reduced, &signed, sps, rules).map_err(RemoteMetadataError::Invalid)?;
     Ok(VerifiedAggregate {
-        sps,
+        sps: verdict.accepted,
+        skipped: verdict.skipped,
         valid_until,
         cache_duration,
     })

@@ -9,6 +9,7 @@ pub mod client_cert;
 pub mod demo;
 pub mod letters;
 pub mod login;
+pub mod metrics_access;
 pub mod office;
 pub mod remote_metadata;
 mod respond;

@@ -10,7 +10,7 @@ use super::Services;
 use crate::config::RemoteMetadata;
 use crate::saml::registry::RemoteSet;
 use crate::saml::remote_metadata::{
-    cert_der_from_pem, verify_aggregate_full, RemoteMetadataError, VerifiedAggregate,
+    cert_der_from_pem, verify_aggregate_full, RemoteMetadataError, ServeRules, VerifiedAggregate,
     MAX_AGGREGATE_BYTES,
 };
 use chrono::{DateTime, Utc};
@@ -78,19 +78,25 @@ impl RemoteSource {
             .collect()
     }
 
+    /// The registry's view of an accepted copy of this source.
+    pub fn remote_set(&self, v: VerifiedAggregate) -> RemoteSet {
+        RemoteSet {
+            source: self.cfg.url.clone(),
+            file: self.cfg.cache_file.clone(),
+            sps: v.sps,
+            skipped: v.skipped,
+        }
+    }
+
     fn install(&self, svc: &Services, v: VerifiedAggregate) -> usize {
         let n = v.sps.len();
+        for s in &v.skipped {
+            tracing::warn!(url = %self.cfg.url, entity_id = %s.entity_id, problem = %s.problem, "remote metadata entry skipped");
+        }
         if let Ok(mut g) = self.in_force.lock() {
             *g = Some(v.valid_until);
         }
-        svc.registry.install_remote(
-            self.slot,
-            RemoteSet {
-                source: self.cfg.url.clone(),
-                file: self.cfg.cache_file.clone(),
-                sps: v.sps,
-            },
-        );
+        svc.registry.install_remote(self.slot, self.remote_set(v));
         n
     }
 
@@ -105,8 +111,17 @@ impl RemoteSource {
     }
 }
 
-/// Verifies the cache file again (signature and validUntil) and installs it. Ok(None): no cache.
+/// Verifies the cache file again (signature, validUntil and the checks of every entry) and
+/// installs it. Ok(None): no cache.
 pub fn load_cache(svc: &Services, src: &RemoteSource) -> Result<Option<usize>, RemoteError> {
+    Ok(verify_cache(src, &svc.registry.serve_rules())?.map(|v| src.install(svc, v)))
+}
+
+/// Verifies the cache file under `rules` without installing it. Ok(None): no cache.
+pub fn verify_cache(
+    src: &RemoteSource,
+    rules: &ServeRules,
+) -> Result<Option<VerifiedAggregate>, RemoteError> {
     let path = &src.cfg.cache_file;
     let xml = match std::fs::read_to_string(path) {
         Ok(x) => x,
@@ -118,8 +133,7 @@ pub fn load_cache(svc: &Services, src: &RemoteSource) -> Result<Option<usize>, R
             ))
         }
     };
-    let v = verify_aggregate_full(&xml, &src.cert_der, svc.clock.now())?;
-    Ok(Some(src.install(svc, v)))
+    Ok(Some(verify_aggregate_full(&xml, &src.cert_der, rules)?))
 }
 
 async fn fetch(url: &str) -> Result<String, RemoteError> {
@@ -190,8 +204,9 @@ pub async fn refresh_once(svc: &Services, src: &RemoteSource) -> Result<Duration
 
 async fn try_refresh(svc: &Services, src: &RemoteSource) -> Result<Duration, RemoteError> {
     let xml = fetch(&src.cfg.url).await?;
-    let now = svc.clock.now();
-    let v = verify_aggregate_full(&xml, &src.cert_der, now)?;
+    let rules = svc.registry.serve_rules();
+    let now = rules.now;
+    let v = verify_aggregate_full(&xml, &src.cert_der, &rules)?;
     write_atomically(&src.cfg.cache_file, &xml)?;
     let next = src.next_refresh(&v, now);
     let n = src.install(svc, v);
@@ -219,6 +234,7 @@ fn withdraw_if_expired(svc: &Services, src: &RemoteSource) {
                 source: src.cfg.url.clone(),
                 file: src.cfg.cache_file.clone(),
                 sps: Vec::new(),
+                skipped: Vec::new(),
             },
         );
     }

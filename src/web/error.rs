@@ -53,6 +53,20 @@ pub enum WebError {
     /// A client certificate was presented and refused.
     #[error("client certificate refused: {0}")]
     CertRefused(String),
+    /// A bearer token is needed (and was missing or wrong): 401 with a `WWW-Authenticate`
+    /// challenge for this realm.
+    #[error("credentials required for {0}")]
+    Unauthorized(&'static str),
+}
+
+impl From<crate::service::metrics_access::MetricsRefused> for WebError {
+    fn from(e: crate::service::metrics_access::MetricsRefused) -> Self {
+        use crate::service::metrics_access::MetricsRefused;
+        match e {
+            MetricsRefused::NotServed => WebError::NotFound(e.to_string()),
+            MetricsRefused::Unauthorized => WebError::Unauthorized("metrics"),
+        }
+    }
 }
 
 impl From<crate::service::client_cert::ClientCertError> for WebError {
@@ -143,6 +157,7 @@ impl WebError {
             WebError::CitizenLogin { .. } => "account.login_required",
             WebError::CertRefused(_) => "error.cert_refused",
             WebError::TooLong { .. } | WebError::BodyTooLarge(_) => "error.too_long",
+            WebError::Unauthorized(_) => "error.forbidden",
         }
     }
 }
@@ -162,6 +177,7 @@ impl ResponseError for WebError {
             WebError::CertRefused(_) => StatusCode::FORBIDDEN,
             WebError::TooLong { .. } => StatusCode::BAD_REQUEST,
             WebError::BodyTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            WebError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
         }
     }
 
@@ -193,6 +209,12 @@ impl ResponseError for WebError {
         if let WebError::TooLong { label, max } = self {
             resp.insert_header((FIELD_HEADER, *label))
                 .insert_header((MAX_HEADER, max.to_string()));
+        }
+        if let WebError::Unauthorized(realm) = self {
+            resp.insert_header((
+                header::WWW_AUTHENTICATE,
+                format!("Bearer realm=\"{realm}\""),
+            ));
         }
         resp.finish()
     }

@@ -12,8 +12,8 @@ pub mod views;
 pub use state::AppState;
 
 use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
-use actix_web::http::header;
+use actix_web::dev::{Service, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::{DefaultHeaders, ErrorHandlers};
 use actix_web::{web, App, Error};
 
@@ -41,12 +41,32 @@ pub fn build_app(
         InitError = (),
     >,
 > {
-    let max_form = state.services.cfg.max_message_bytes * 2 + 4096;
+    let cfg = &state.services.cfg;
+    let max_form = cfg.max_message_bytes * 2 + 4096;
+    // Strict-Transport-Security on every response of the TLS listener (its connections carry a
+    // `TlsPeer`), and on the plain listener when that sits behind an https proxy (outside dev
+    // mode); never on plain-http development.
+    let hsts_plain = cfg.hsts_on_plain_http();
+    let hsts = HeaderValue::from_str(&cfg.hsts.header_value()).ok();
     App::new()
         .app_data(web::Data::new(state))
         .app_data(web::FormConfig::default().limit(max_form))
         .wrap(ErrorHandlers::new().default_handler(error::render_error_page))
         .wrap(security_headers())
+        .wrap_fn(move |req, srv| {
+            let value = hsts
+                .clone()
+                .filter(|_| hsts_plain || req.conn_data::<tls::TlsPeer>().is_some());
+            let fut = srv.call(req);
+            async move {
+                let mut res = fut.await?;
+                if let Some(v) = value {
+                    res.headers_mut()
+                        .insert(header::STRICT_TRANSPORT_SECURITY, v);
+                }
+                Ok(res)
+            }
+        })
         .configure(handlers::routes)
 }
 pub mod extract_citizen;

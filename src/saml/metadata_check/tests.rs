@@ -185,3 +185,46 @@ fn idp_metadata_is_not_an_e_service() {
     let x = r#"<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="https://idp"><md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="https://idp/sso"/></md:IDPSSODescriptor></md:EntityDescriptor>"#;
     assert!(codes(&check(x)).contains(&"no-sp"));
 }
+
+#[test]
+fn a_published_dev_key_is_refused_outside_dev_mode() {
+    let pem = include_bytes!("../../../certs-dev/demo-sp-signed.crt");
+    let der = openssl::x509::X509::from_pem(pem)
+        .unwrap()
+        .to_der()
+        .unwrap();
+    let b64 = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, der);
+    let x = entity_xml(
+        SP_ID,
+        true,
+        &key_descriptor(Some("signing"), &b64),
+        &standard_acs(),
+    );
+    let r = check_at(&x, None, now(), false, &[]);
+    assert!(codes(&r).contains(&"dev-key"), "{:?}", r.findings);
+    assert!(r.error_text().contains("certs-dev/demo-sp-signed.key"));
+    assert!(check_at(&x, None, now(), true, &[]).is_ok());
+}
+
+#[test]
+fn serving_a_file_applies_every_check() {
+    let rules = serve::ServeRules {
+        now: now(),
+        dev_mode: false,
+    };
+    assert!(serve::check_file(&good(), None, &rules).is_ok());
+    let http = good().replace("https://sp.example.si/acs2", "http://sp.example.si/acs2");
+    let err = serve::check_file(&http, None, &rules).unwrap_err();
+    assert!(
+        err.contains("acs-not-https") && err.contains("http://sp.example.si/acs2"),
+        "{err}"
+    );
+    let dev = serve::ServeRules {
+        dev_mode: true,
+        ..rules
+    };
+    assert!(serve::check_file(&http, None, &dev).is_ok());
+    let err =
+        serve::check_file(&good(), Some("required_level = \"nonsense\""), &rules).unwrap_err();
+    assert!(err.contains("policy"), "{err}");
+}

@@ -27,28 +27,114 @@ fn signed(valid_until: &str, key: &TestKey, alg: &str, digest: &str) -> String {
     )
 }
 
+fn rules() -> ServeRules {
+    ServeRules {
+        now: now(),
+        dev_mode: false,
+    }
+}
+
 const FUTURE: &str = "2026-06-01T00:00:00Z";
 
 #[test]
 fn good_aggregate_is_accepted() {
     let xml = signed(FUTURE, sp_key(), RSA_SHA256, SHA256);
-    let (sps, cache) = verify_aggregate(&xml, &sp_key().der(), now()).unwrap();
+    let (sps, cache) = verify_aggregate(&xml, &sp_key().der(), &rules()).unwrap();
     assert_eq!(sps.len(), 1);
     assert_eq!(sps[0].entity_id, SP_ID);
     assert_eq!(cache, Some(Duration::hours(6)));
 }
 
+/// A signed aggregate of the good test SP and `others` (entity XML), under `rules`.
+fn signed_with(others: &[String]) -> String {
+    let good = entity_xml(
+        SP_ID,
+        false,
+        &key_descriptor(Some("signing"), &sp_key().b64()),
+        &standard_acs(),
+    );
+    let tpl = signature_template(FED_ID, &sp_key().b64(), RSA_SHA256, SHA256);
+    let xml = format!(
+        r#"<md:EntitiesDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" ID="{FED_ID}" validUntil="{FUTURE}">{tpl}{good}{}</md:EntitiesDescriptor>"#,
+        others.concat()
+    );
+    sign_xml(&xml, sp_key())
+}
+
+#[test]
+fn an_entry_with_an_http_acs_is_skipped_outside_dev_mode_only() {
+    let plain = entity_xml(
+        "https://plain.example/sp",
+        false,
+        "",
+        r#"<md:AssertionConsumerService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="http://plain.example/acs" index="0"/>"#,
+    );
+    let xml = signed_with(&[plain]);
+    let v = verify_aggregate_full(&xml, &sp_key().der(), &rules()).unwrap();
+    assert_eq!(v.sps.len(), 1);
+    assert_eq!(v.sps[0].entity_id, SP_ID, "the good entry is still served");
+    assert_eq!(v.skipped.len(), 1);
+    assert_eq!(v.skipped[0].entity_id, "https://plain.example/sp");
+    assert!(
+        v.skipped[0].problem.contains("acs-not-https")
+            && v.skipped[0].problem.contains("http://plain.example/acs"),
+        "{:?}",
+        v.skipped
+    );
+    let dev = ServeRules {
+        dev_mode: true,
+        ..rules()
+    };
+    let v = verify_aggregate_full(&xml, &sp_key().der(), &dev).unwrap();
+    assert_eq!((v.sps.len(), v.skipped.len()), (2, 0));
+}
+
+#[test]
+fn a_duplicated_or_weak_entry_is_skipped_and_a_schema_error_refuses_all() {
+    let again = entity_xml(SP_ID, false, "", &standard_acs());
+    let weak = entity_xml(
+        "https://weak.example/sp",
+        false,
+        "",
+        &standard_acs(),
+    )
+    .replace(
+        "<mdui:UIInfo>",
+        r#"<alg:SigningMethod xmlns:alg="urn:oasis:names:tc:SAML:metadata:algsupport" Algorithm="http://www.w3.org/2000/09/xmldsig#rsa-sha1"/><mdui:UIInfo>"#,
+    );
+    let xml = signed_with(&[again, weak]);
+    let v = verify_aggregate_full(&xml, &sp_key().der(), &rules()).unwrap();
+    assert!(v.sps.is_empty(), "{:?}", v.sps);
+    let problems: Vec<&str> = v.skipped.iter().map(|s| s.problem.as_str()).collect();
+    assert_eq!(v.skipped.len(), 3, "{problems:?}");
+    assert!(
+        problems
+            .iter()
+            .filter(|p| p.contains("duplicate-entity-id"))
+            .count()
+            == 2
+    );
+    assert!(problems.iter().any(|p| p.contains("weak-algorithm")));
+    let bad = entity_xml("https://odd.example/sp", false, "", &standard_acs())
+        .replace("<md:NameIDFormat>", "<md:Unknown/><md:NameIDFormat>");
+    let err = verify_aggregate_full(&signed_with(&[bad]), &sp_key().der(), &rules()).unwrap_err();
+    assert!(
+        matches!(&err, RemoteMetadataError::Invalid(t) if t.contains("schema")),
+        "{err}"
+    );
+}
+
 #[test]
 fn unsigned_is_refused() {
     let xml = aggregate(FUTURE, "", "");
-    let err = verify_aggregate(&xml, &sp_key().der(), now()).unwrap_err();
+    let err = verify_aggregate(&xml, &sp_key().der(), &rules()).unwrap_err();
     assert!(matches!(err, RemoteMetadataError::Signature(_)), "{err}");
 }
 
 #[test]
 fn other_key_is_refused() {
     let xml = signed(FUTURE, other_key(), RSA_SHA256, SHA256);
-    let err = verify_aggregate(&xml, &sp_key().der(), now()).unwrap_err();
+    let err = verify_aggregate(&xml, &sp_key().der(), &rules()).unwrap_err();
     assert!(matches!(err, RemoteMetadataError::Signature(_)), "{err}");
 }
 
@@ -56,14 +142,14 @@ fn other_key_is_refused() {
 fn tampered_is_refused() {
     let xml = signed(FUTURE, sp_key(), RSA_SHA256, SHA256)
         .replace("https://sp.example.si/acs2", "https://evil.example/acs");
-    let err = verify_aggregate(&xml, &sp_key().der(), now()).unwrap_err();
+    let err = verify_aggregate(&xml, &sp_key().der(), &rules()).unwrap_err();
     assert!(matches!(err, RemoteMetadataError::Signature(_)), "{err}");
 }
 
 #[test]
 fn expired_is_refused() {
     let xml = signed("2026-05-04T09:00:00Z", sp_key(), RSA_SHA256, SHA256);
-    let err = verify_aggregate(&xml, &sp_key().der(), now()).unwrap_err();
+    let err = verify_aggregate(&xml, &sp_key().der(), &rules()).unwrap_err();
     assert!(matches!(err, RemoteMetadataError::Expired(_)), "{err}");
 }
 
@@ -77,14 +163,14 @@ fn missing_valid_until_is_refused() {
         ),
         sp_key(),
     );
-    let err = verify_aggregate(&xml, &sp_key().der(), now()).unwrap_err();
+    let err = verify_aggregate(&xml, &sp_key().der(), &rules()).unwrap_err();
     assert_eq!(err, RemoteMetadataError::MissingValidUntil);
 }
 
 #[test]
 fn sha1_is_refused() {
     let xml = signed(FUTURE, sp_key(), RSA_SHA1, SHA1);
-    let err = verify_aggregate(&xml, &sp_key().der(), now()).unwrap_err();
+    let err = verify_aggregate(&xml, &sp_key().der(), &rules()).unwrap_err();
     assert!(matches!(err, RemoteMetadataError::Signature(_)), "{err}");
 }
 
@@ -92,7 +178,7 @@ fn sha1_is_refused() {
 fn reference_to_other_element_is_refused() {
     let tpl = signature_template("_other", &sp_key().b64(), RSA_SHA256, SHA256);
     let xml = aggregate(FUTURE, "", &tpl);
-    let err = verify_aggregate(&xml, &sp_key().der(), now()).unwrap_err();
+    let err = verify_aggregate(&xml, &sp_key().der(), &rules()).unwrap_err();
     assert!(matches!(err, RemoteMetadataError::Signature(_)), "{err}");
 }
 
@@ -100,12 +186,12 @@ fn reference_to_other_element_is_refused() {
 fn missing_id_and_bad_root_are_refused() {
     let xml = r#"<md:EntitiesDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" validUntil="2026-06-01T00:00:00Z"/>"#;
     assert_eq!(
-        verify_aggregate(xml, &sp_key().der(), now()).unwrap_err(),
+        verify_aggregate(xml, &sp_key().der(), &rules()).unwrap_err(),
         RemoteMetadataError::MissingId
     );
     let xml = r#"<x:Other xmlns:x="urn:x" ID="_a"/>"#;
     assert!(matches!(
-        verify_aggregate(xml, &sp_key().der(), now()).unwrap_err(),
+        verify_aggregate(xml, &sp_key().der(), &rules()).unwrap_err(),
         RemoteMetadataError::BadRoot(_)
     ));
 }
@@ -117,7 +203,7 @@ fn doctype_is_refused() {
         signed(FUTURE, sp_key(), RSA_SHA256, SHA256)
     );
     assert!(matches!(
-        verify_aggregate(&xml, &sp_key().der(), now()).unwrap_err(),
+        verify_aggregate(&xml, &sp_key().der(), &rules()).unwrap_err(),
         RemoteMetadataError::Xml(_)
     ));
 }

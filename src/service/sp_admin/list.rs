@@ -1,8 +1,9 @@
 //! The operator's list of e-services.
 use super::files::{self, VersionInfo};
 use super::SpAdminError;
+use crate::saml::metadata_check::serve::ServeRules;
 use crate::saml::metadata_check::{cert_status, CertStatus};
-use crate::saml::registry::SpRegistry;
+use crate::saml::registry::{LoadRules, SpRegistry};
 use crate::service::Services;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -56,11 +57,15 @@ fn worst(a: CertStatus, b: CertStatus) -> CertStatus {
     }
 }
 
-/// Every e-service in the metadata folder (local files), ordered by entityID, plus the files that
-/// could not be loaded.
+/// Every e-service in the metadata folder (local files) that is served, ordered by entityID, plus
+/// the files that are not (cannot be loaded, or fail the checks), with the reason.
 pub fn list(svc: &Services, now: DateTime<Utc>) -> Result<SpList, SpAdminError> {
     let dir = &svc.cfg.metadata_dir;
-    let reg = SpRegistry::load_dir(dir);
+    let rules = LoadRules::Serve(ServeRules {
+        now,
+        dev_mode: svc.cfg.dev_mode,
+    });
+    let reg = SpRegistry::load_dir(dir, &rules);
     let mut out = Vec::new();
     for sp in reg.all() {
         let m = &sp.metadata;

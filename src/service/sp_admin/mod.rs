@@ -18,7 +18,7 @@ pub use list::{list, CertInfo, SkippedFile, SpList, SpSummary};
 use super::Services;
 use crate::audit::{AuditEvent, AuditKind};
 use crate::saml::metadata_check::{check_metadata, CheckContext, CheckReport, Finding, Severity};
-use crate::saml::registry::SpRegistry;
+use crate::saml::registry::{LoadRules, SpRegistry};
 use crate::storage::StorageError;
 use chrono::{DateTime, Utc};
 use files::VersionFiles;
@@ -102,7 +102,9 @@ fn resolve(
     target: &SpTarget,
     new_entity: Option<&str>,
 ) -> Result<Current, SpAdminError> {
-    let reg = SpRegistry::load_dir(dir);
+    // Every file that parses, served or not: a skipped file is repaired in place, and its
+    // entityID stays taken.
+    let reg = SpRegistry::load_dir(dir, &LoadRules::ParseOnly);
     let (xml_path, entity_id) = match target {
         SpTarget::Existing(id) => {
             let sp = reg
@@ -514,7 +516,7 @@ fn set_enabled_line(text: &str, enabled: bool) -> String {
 /// Live files that differ from the newest recorded version of their e-service (a change
 /// interrupted by a crash, or a hand edit). Reported at start-up; fixed by saving or restoring.
 pub fn consistency_problems(dir: &Path) -> Vec<String> {
-    let reg = SpRegistry::load_dir(dir);
+    let reg = SpRegistry::load_dir(dir, &LoadRules::ParseOnly);
     let mut out = Vec::new();
     for sp in reg.all() {
         let id = &sp.metadata.entity_id;

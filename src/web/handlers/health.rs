@@ -28,10 +28,28 @@ pub async fn healthz(st: web::Data<AppState>) -> HttpResponse {
     }
 }
 
-pub async fn metrics(st: web::Data<AppState>) -> HttpResponse {
-    HttpResponse::Ok()
+/// `GET /metrics`: the Prometheus text for a scraper that sends `Authorization: Bearer <metrics.token>`
+/// (open in dev mode without a token; 404 outside dev mode without one).
+pub async fn metrics(
+    st: web::Data<AppState>,
+    req: actix_web::HttpRequest,
+) -> Result<HttpResponse, WebError> {
+    let bearer = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(bearer_token);
+    let text = st.services.metrics_text(bearer)?;
+    Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
-        .body(st.services.metrics.render())
+        .body(text))
+}
+
+/// The token of an `Authorization: Bearer <token>` header (the scheme is case-insensitive).
+fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.trim().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
 pub async fn static_file(name: web::Path<String>) -> HttpResponse {
