@@ -181,7 +181,7 @@ impl ErrorReply {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Refusal {
     pub error: RequestError,
-    reply_to: Option<ErrorReply>,
+    reply_to: Option<Box<ErrorReply>>,
 }
 
 impl From<RequestError> for Refusal {
@@ -199,7 +199,7 @@ impl Refusal {
     /// to the SP; `None`: show an error page.
     pub fn status_reply(&self) -> Option<(&ErrorReply, &'static str, Option<&'static str>)> {
         let (top, second) = self.error.saml_status()?;
-        self.reply_to.as_ref().map(|r| (r, top, second))
+        self.reply_to.as_deref().map(|r| (r, top, second))
     }
 }
 
@@ -347,11 +347,11 @@ impl UnverifiedAuthnRequest {
         if let Err(error) = check_fields(&fields, was_signed, now, skew, expected_destinations) {
             return Err(Refusal {
                 error,
-                reply_to: Some(ErrorReply {
+                reply_to: Some(Box::new(ErrorReply {
                     acs_url,
                     in_response_to: fields.id,
                     relay_state: msg.relay_state,
-                }),
+                })),
             });
         }
         Ok(VerifiedAuthnRequest {
