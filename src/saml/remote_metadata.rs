@@ -7,6 +7,8 @@
 //! - there is exactly one ds:Signature, a direct child of the root, whose single Reference is
 //!   "#" + the root ID, with SHA-256-or-better algorithms; it is verified by xmlsec with the
 //!   configured certificate only (never one carried in the document);
+//! - the root's ID is carried by the root alone (no namespace-qualified ID attribute anywhere,
+//!   no duplicate ID) and the signed content must be the root itself (see `request::xmlsig`);
 //! - validUntil on the root is required and must be in the future;
 //! - the SPs are read ONLY from the XML the verification reduced to (the signed content);
 //! - that content then passes the operator-page checks ([`ServeRules`]): schema for the whole
@@ -107,14 +109,13 @@ pub fn verify_aggregate_full(
             root.ns, root.name
         )));
     }
-    let id = root
-        .attr("ID")
-        .filter(|v| !v.is_empty())
-        .ok_or(RemoteMetadataError::MissingId)?;
+    if root.attr("ID").filter(|v| !v.is_empty()).is_none() {
+        return Err(RemoteMetadataError::MissingId);
+    }
     xmlsig::check_structure(&root)?;
     let reduced = xmlsig::reduce_to_signed(xml, &[cert_der.to_vec()])?;
     let signed = tree::parse(&reduced, &opts)?;
-    if signed.ns != root.ns || signed.name != root.name || signed.attr("ID") != Some(id) {
+    if !xmlsig::is_root_itself(&signed, &root) {
         return Err(RemoteMetadataError::SignedContentMismatch);
     }
     // Everything from here on is read from the signed content only.

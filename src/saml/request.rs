@@ -1,18 +1,27 @@
 //! AuthnRequest: [`UnverifiedAuthnRequest`] (parsed, nothing trusted) → [`VerifiedAuthnRequest`].
 //!
-//! Guarantees (each has a negative test in `request/tests.rs`):
+//! Guarantees (each has a negative test in `request/tests.rs`, `acs_tests.rs` or
+//! `wrapping_tests.rs`):
 //! - every message passes the strict XML guard (no DOCTYPE/ENTITY, no comments, no PI, caps);
 //! - the root must be a SAML 2.0 samlp:AuthnRequest with an ID and a non-empty Issuer
 //!   (a LogoutRequest gets its own error);
+//! - before verification only the Issuer is available (to find the SP's metadata); nothing
+//!   else of an unverified message is used, not even to answer with an error;
 //! - signatures are verified only with certificates from the SP's metadata, never one carried
 //!   by the message; a signature that is present is always verified, even when not required;
 //! - Redirect: the query signature over the raw query octets (see `binding`);
 //!   POST: exactly one enveloped ds:Signature, a direct child of the root, whose only Reference is
-//!   "#" + root ID, verified by xmlsec with SHA-256+ only; every field is then read ONLY from the
-//!   signed (reduced) XML — wrapped or duplicated content is never used;
+//!   "#" + root ID, verified by xmlsec with SHA-256+ only; the root's ID is carried by the root
+//!   alone (no namespaced ID attribute anywhere, no duplicate), and the signed content must be
+//!   the root itself; every field is then read ONLY from the signed XML;
 //! - SHA-1 is refused; a missing signature is refused when required;
-//! - IssueInstant must be within ±skew of `now`; a Destination, if present, must be ours;
-//! - the ACS URL always comes from metadata (index, exact URL, or default), never from the request.
+//! - IssueInstant must be within ±skew of `now`; a Destination, if present, must be ours, and
+//!   a signed request must carry one (SAML bindings 3.4.5.2, 3.5.5.2);
+//! - the ACS URL always comes from metadata (index, exact URL, or default), never from the
+//!   request, and it is chosen by the verified fields only;
+//! - a refusal may be answered with a SAML status only when it names an [`ErrorReply`], which
+//!   exists only for an authenticated request (verified signature, or unsigned where allowed)
+//!   whose ACS was resolved from metadata.
 
 mod fields;
 pub(crate) mod xmlsig;
@@ -68,6 +77,8 @@ pub enum RequestError {
     FromTheFuture { issue_instant: DateTime<Utc> },
     #[error("Destination {0:?} is not this IdP's SSO endpoint")]
     WrongDestination(String),
+    #[error("the request is signed but has no Destination")]
+    MissingDestination,
     #[error("unsupported request: {0}")]
     Unsupported(String),
     #[error("invalid RequestedAuthnContext: {0}")]
@@ -83,7 +94,7 @@ impl RequestError {
         use RequestError::*;
         match self {
             VersionMismatch(_) => Some((status::VERSION_MISMATCH, None)),
-            Stale { .. } | FromTheFuture { .. } | WrongDestination(_) => {
+            Stale { .. } | FromTheFuture { .. } | WrongDestination(_) | MissingDestination => {
                 Some((status::REQUESTER, Some(status::REQUEST_DENIED)))
             }
             Unsupported(_) => Some((status::REQUESTER, Some(status::REQUEST_UNSUPPORTED))),
@@ -144,8 +155,56 @@ pub struct VerifiedAuthnRequest {
     pub was_signed: bool,
 }
 
+/// Where a refusal of an authenticated request may be answered with a SAML status: the ACS
+/// that the verified request chose from metadata, the verified request ID and the RelayState.
+/// Only [`UnverifiedAuthnRequest::verify`] makes one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ErrorReply {
+    acs_url: String,
+    in_response_to: String,
+    relay_state: Option<String>,
+}
+
+impl ErrorReply {
+    pub fn acs_url(&self) -> &str {
+        &self.acs_url
+    }
+    pub fn in_response_to(&self) -> &str {
+        &self.in_response_to
+    }
+    pub fn relay_state(&self) -> Option<&str> {
+        self.relay_state.as_deref()
+    }
+}
+
+/// Why [`UnverifiedAuthnRequest::verify`] refused a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub error: RequestError,
+    reply_to: Option<Box<ErrorReply>>,
+}
+
+impl From<RequestError> for Refusal {
+    /// A refusal that can only be shown as an error page.
+    fn from(error: RequestError) -> Self {
+        Refusal {
+            error,
+            reply_to: None,
+        }
+    }
+}
+
+impl Refusal {
+    /// The SAML status (top, second) and where to send it, when the refusal may be answered
+    /// to the SP; `None`: show an error page.
+    pub fn status_reply(&self) -> Option<(&ErrorReply, &'static str, Option<&'static str>)> {
+        let (top, second) = self.error.saml_status()?;
+        self.reply_to.as_deref().map(|r| (r, top, second))
+    }
+}
+
 /// A decoded AuthnRequest that has passed the XML guard and basic shape checks. Only
-/// `issuer()` (to look up metadata), `id()` and `resolve_acs()` may be used before `verify`.
+/// `issuer()` (to look up metadata) may be used before `verify`.
 #[derive(Debug, Clone)]
 pub struct UnverifiedAuthnRequest {
     msg: InboundMessage,
@@ -164,6 +223,36 @@ fn resolve_acs_for<'m>(f: &Fields, sp: &'m SpMetadata) -> Result<&'m AcsEndpoint
     )?)
 }
 
+/// Checks of an authenticated request's own fields (time window, Destination, deferred errors).
+fn check_fields(
+    fields: &Fields,
+    was_signed: bool,
+    now: DateTime<Utc>,
+    skew: chrono::Duration,
+    expected_destinations: &[&str],
+) -> Result<(), RequestError> {
+    if let Some(e) = fields.deferred_error.clone() {
+        return Err(e);
+    }
+    if fields.issue_instant < now - skew {
+        return Err(RequestError::Stale {
+            issue_instant: fields.issue_instant,
+        });
+    }
+    if fields.issue_instant > now + skew {
+        return Err(RequestError::FromTheFuture {
+            issue_instant: fields.issue_instant,
+        });
+    }
+    match &fields.destination {
+        Some(d) if !expected_destinations.contains(&d.as_str()) => {
+            Err(RequestError::WrongDestination(d.clone()))
+        }
+        None if was_signed => Err(RequestError::MissingDestination),
+        _ => Ok(()),
+    }
+}
+
 impl UnverifiedAuthnRequest {
     /// XML guard (no DOCTYPE/comments/PI), root must be samlp:AuthnRequest (LogoutRequest → a
     /// distinct error), Version 2.0, ID present, Issuer present and not empty.
@@ -173,42 +262,24 @@ impl UnverifiedAuthnRequest {
         Ok(UnverifiedAuthnRequest { msg, root, fields })
     }
 
+    /// The claimed Issuer: only for finding the SP's metadata.
     pub fn issuer(&self) -> &str {
         &self.fields.issuer
     }
 
-    pub fn id(&self) -> &str {
-        &self.fields.id
-    }
-
-    pub fn relay_state(&self) -> Option<&str> {
-        self.msg.relay_state.as_deref()
-    }
-
-    pub fn binding(&self) -> Binding {
-        self.msg.binding
-    }
-
     /// Redirect signature present, or a ds:Signature child of the root.
+    #[cfg(test)]
     pub fn is_signed(&self) -> bool {
         self.msg.redirect_signature.is_some() || self.root.child(fields::DS, "Signature").is_some()
     }
 
-    /// ACS from metadata (see [`SpMetadata::resolve_acs`]). Call before `verify` so errors can
-    /// be returned as SAML status.
-    pub fn resolve_acs<'m>(&self, sp: &'m SpMetadata) -> Result<&'m AcsEndpoint, RequestError> {
-        resolve_acs_for(&self.fields, sp)
-    }
-
-    /// Full check; `require_signature = sp.authn_requests_signed || idp_policy_requires`.
-    pub fn verify(
+    /// The signature step: the fields that may be trusted (those the signature covers, or the
+    /// message's own when it is unsigned and no signature is required) and whether it was signed.
+    fn authenticate(
         self,
         sp: &SpMetadata,
         require_signature: bool,
-        now: DateTime<Utc>,
-        skew: chrono::Duration,
-        expected_destinations: &[&str],
-    ) -> Result<VerifiedAuthnRequest, RequestError> {
+    ) -> Result<(Fields, bool, InboundMessage), RequestError> {
         if self.fields.issuer != sp.entity_id {
             return Err(RequestError::IssuerMismatch {
                 request: self.fields.issuer,
@@ -216,7 +287,7 @@ impl UnverifiedAuthnRequest {
             });
         }
         let has_xml_signature = xmlsig::has_any_signature(&self.root);
-        let (fields, was_signed) = match self.msg.binding {
+        match self.msg.binding {
             Binding::HttpRedirect => {
                 if has_xml_signature {
                     return Err(RequestError::SignatureStructure(
@@ -229,10 +300,10 @@ impl UnverifiedAuthnRequest {
                             return Err(RequestError::NoSigningCertificate);
                         }
                         verify_redirect_signature(sig, &sp.signing_certs)?;
-                        (self.fields, true)
+                        Ok((self.fields, true, self.msg))
                     }
-                    None if require_signature => return Err(RequestError::SignatureRequired),
-                    None => (self.fields, false),
+                    None if require_signature => Err(RequestError::SignatureRequired),
+                    None => Ok((self.fields, false, self.msg)),
                 }
             }
             Binding::HttpPost => {
@@ -244,50 +315,56 @@ impl UnverifiedAuthnRequest {
                 if has_xml_signature {
                     let signed_root =
                         xmlsig::verify_post(&self.msg.xml, &self.root, &sp.signing_certs)?;
-                    let signed = fields::extract(&signed_root)?;
-                    if signed.id != self.fields.id || signed.issuer != self.fields.issuer {
-                        return Err(RequestError::SignatureStructure(
-                            "the signed content differs from the message's ID or Issuer",
-                        ));
-                    }
-                    (signed, true)
+                    Ok((fields::extract(&signed_root)?, true, self.msg))
                 } else if require_signature {
-                    return Err(RequestError::SignatureRequired);
+                    Err(RequestError::SignatureRequired)
                 } else {
-                    (self.fields, false)
+                    Ok((self.fields, false, self.msg))
                 }
             }
-        };
-        if let Some(e) = fields.deferred_error.clone() {
-            return Err(e);
         }
-        if fields.issue_instant < now - skew {
-            return Err(RequestError::Stale {
-                issue_instant: fields.issue_instant,
-            });
-        }
-        if fields.issue_instant > now + skew {
-            return Err(RequestError::FromTheFuture {
-                issue_instant: fields.issue_instant,
-            });
-        }
-        if let Some(d) = &fields.destination {
-            if !expected_destinations.contains(&d.as_str()) {
-                return Err(RequestError::WrongDestination(d.clone()));
-            }
+    }
+
+    /// Full check; `require_signature = sp.authn_requests_signed || idp_policy_requires`.
+    /// Everything in the result (and in a refusal's [`ErrorReply`]) is read from the verified
+    /// fields only.
+    pub fn verify(
+        self,
+        sp: &SpMetadata,
+        require_signature: bool,
+        now: DateTime<Utc>,
+        skew: chrono::Duration,
+        expected_destinations: &[&str],
+    ) -> Result<VerifiedAuthnRequest, Refusal> {
+        let (fields, was_signed, msg) = self.authenticate(sp, require_signature)?;
+        if fields.issuer != sp.entity_id {
+            return Err(Refusal::from(RequestError::IssuerMismatch {
+                request: fields.issuer,
+                metadata: sp.entity_id.clone(),
+            }));
         }
         let acs_url = resolve_acs_for(&fields, sp)?.location.clone();
+        if let Err(error) = check_fields(&fields, was_signed, now, skew, expected_destinations) {
+            return Err(Refusal {
+                error,
+                reply_to: Some(Box::new(ErrorReply {
+                    acs_url,
+                    in_response_to: fields.id,
+                    relay_state: msg.relay_state,
+                })),
+            });
+        }
         Ok(VerifiedAuthnRequest {
             id: fields.id,
             issuer: fields.issuer,
             issue_instant: fields.issue_instant,
-            binding: self.msg.binding,
+            binding: msg.binding,
             acs_url,
             force_authn: fields.force_authn,
             is_passive: fields.is_passive,
             name_id_policy: fields.name_id_policy,
             requested_authn_context: fields.requested_authn_context,
-            relay_state: self.msg.relay_state,
+            relay_state: msg.relay_state,
             was_signed,
         })
     }

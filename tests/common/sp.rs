@@ -297,3 +297,29 @@ pub fn sign_xml(xml: &str, key: &PKey<Private>) -> String {
     let der = key.private_key_to_der().unwrap();
     samael::crypto::Crypto::sign_xml(xml, &der).expect("xmlsec signs the template")
 }
+
+/// The document without its XML declaration (so it can be put inside another element).
+pub fn without_xml_decl(xml: &str) -> String {
+    let xml = xml.trim_start();
+    match xml.strip_prefix("<?xml") {
+        Some(rest) => rest
+            .split_once("?>")
+            .map(|(_, body)| body.trim().to_string())
+            .unwrap_or_default(),
+        None => xml.trim().to_string(),
+    }
+}
+
+/// The first `<ds:Signature>…</ds:Signature>` element of a document, as text.
+pub fn signature_element(xml: &str) -> String {
+    let start = xml.find("<ds:Signature").expect("a ds:Signature");
+    let end = xml.find("</ds:Signature>").expect("ds:Signature end") + "</ds:Signature>".len();
+    xml[start..end].to_string()
+}
+
+impl TestSp {
+    /// An AuthnRequest signed with xmlsec (enveloped), without the XML declaration.
+    pub fn signed_request_xml(&self, r: &Req) -> String {
+        without_xml_decl(&sign_xml(&self.authn_request(r, true), &self.key))
+    }
+}

@@ -196,6 +196,37 @@ fn missing_id_and_bad_root_are_refused() {
     ));
 }
 
+/// A genuine signed aggregate wrapped in an outer one that carries its signature and ID (plus a
+/// namespaced x:ID that libxml would take for the outer's ID) and an SP of the attacker's.
+#[test]
+fn wrapped_aggregate_is_refused() {
+    let genuine = signed(FUTURE, sp_key(), RSA_SHA256, SHA256);
+    let start = genuine.find("<ds:Signature").unwrap();
+    let end = genuine.find("</ds:Signature>").unwrap() + "</ds:Signature>".len();
+    let sig = &genuine[start..end];
+    let inner = genuine.replace(sig, "");
+    let inner = inner.trim_start_matches(|c| c != '<');
+    let inner = match inner.strip_prefix("<?xml") {
+        Some(rest) => rest
+            .split_once("?>")
+            .map(|x| x.1)
+            .unwrap_or("")
+            .trim_start(),
+        None => inner,
+    };
+    let evil = entity_xml("https://evil.example/sp", false, "", &standard_acs());
+    for id_attrs in [
+        format!(r#"x:ID="_o" ID="{FED_ID}""#),
+        format!(r#"ID="{FED_ID}""#),
+    ] {
+        let xml = format!(
+            r#"<md:EntitiesDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:x="urn:x" {id_attrs} validUntil="2030-01-01T00:00:00Z">{sig}{evil}{inner}</md:EntitiesDescriptor>"#
+        );
+        let err = verify_aggregate(&xml, &sp_key().der(), now()).unwrap_err();
+        assert!(matches!(err, RemoteMetadataError::Signature(_)), "{err}");
+    }
+}
+
 #[test]
 fn doctype_is_refused() {
     let xml = format!(

@@ -21,6 +21,7 @@ fn verify(
     require: bool,
 ) -> Result<VerifiedAuthnRequest, RequestError> {
     r.verify(sp, require, now(), skew(), &[IDP_SSO])
+        .map_err(|r| r.error)
 }
 
 // ---- time, destination, ACS ----
@@ -96,16 +97,16 @@ fn acs_url_not_in_metadata_refused() {
         .xml(),
     );
     let sp = sp_metadata(false);
-    let e = r.resolve_acs(&sp).unwrap_err();
+    let refusal = r.verify(&sp, false, now(), skew(), &[IDP_SSO]).unwrap_err();
     assert!(matches!(
-        e,
+        refusal.error,
         RequestError::Acs(MetadataError::AcsUrlNotListed(_))
     ));
-    assert_eq!(e.saml_status(), None, "no SAML status to an unlisted ACS");
-    assert!(matches!(
-        verify(r, &sp, false),
-        Err(RequestError::Acs(MetadataError::AcsUrlNotListed(_)))
-    ));
+    assert_eq!(refusal.error.saml_status(), None);
+    assert!(
+        refusal.status_reply().is_none(),
+        "no SAML status to an unlisted ACS"
+    );
 }
 
 #[test]
@@ -134,7 +135,7 @@ fn acs_index_and_url_together_refused() {
         .xml(),
     );
     assert_eq!(
-        r.resolve_acs(&sp_metadata(false)).unwrap_err(),
+        verify(r, &sp_metadata(false), false).unwrap_err(),
         RequestError::AcsIndexAndUrl
     );
 }
@@ -150,7 +151,6 @@ fn acs_selection_by_index_url_default() {
         }
         .xml(),
     );
-    assert_eq!(by_index.resolve_acs(&sp).unwrap().location, ACS1);
     assert_eq!(verify(by_index, &sp, false).unwrap().acs_url, ACS1);
     let by_url = post(
         &Req {
@@ -221,4 +221,93 @@ fn signature_errors_map_to_error_page() {
         None
     );
     assert_eq!(RequestError::WeakAlgorithm("x".into()).saml_status(), None);
+}
+
+// ---- Destination of a signed request (SAML bindings 3.4.5.2, 3.5.5.2) ----
+
+fn redirect_signed(xml: &str) -> UnverifiedAuthnRequest {
+    use crate::saml::binding::{decode_redirect, encode_redirect_query, sig_alg};
+    let q =
+        encode_redirect_query(xml, Some("rs"), Some((&sp_key().key, sig_alg::RSA_SHA256))).unwrap();
+    UnverifiedAuthnRequest::parse(decode_redirect(&q, MAX).unwrap()).unwrap()
+}
+
+/// Both bindings, signed: the request for ACS2 (by index) with the given Destination.
+fn signed_both_bindings(destination: Option<&str>) -> Vec<UnverifiedAuthnRequest> {
+    let r = Req {
+        destination: destination.map(str::to_string),
+        acs_url: None,
+        acs_index: Some(2),
+        ..Req::default()
+    };
+    vec![
+        redirect_signed(&r.xml()),
+        post(&r.signed(sp_key(), RSA_SHA256, SHA256)),
+    ]
+}
+
+#[test]
+fn signed_request_without_destination_refused_with_request_denied_to_its_acs() {
+    for r in signed_both_bindings(None) {
+        let refusal = r
+            .verify(&sp_metadata(true), true, now(), skew(), &[IDP_SSO])
+            .unwrap_err();
+        assert_eq!(refusal.error, RequestError::MissingDestination);
+        let (to, top, second) = refusal.status_reply().expect("answered to the SP");
+        assert_eq!(top, crate::saml::types::status::REQUESTER);
+        assert_eq!(second, Some(crate::saml::types::status::REQUEST_DENIED));
+        assert_eq!(to.acs_url(), ACS2, "the ACS the signed request chose");
+        assert_eq!(to.in_response_to(), "_req1");
+        assert_eq!(to.relay_state(), Some("rs"));
+    }
+}
+
+#[test]
+fn signed_request_without_destination_refused_even_when_signing_is_optional() {
+    for r in signed_both_bindings(None) {
+        assert_eq!(
+            verify(r, &sp_metadata(false), false).unwrap_err(),
+            RequestError::MissingDestination
+        );
+    }
+}
+
+#[test]
+fn signed_request_with_wrong_destination_refused_with_request_denied() {
+    for r in signed_both_bindings(Some("https://other-idp.example/sso")) {
+        let refusal = r
+            .verify(&sp_metadata(true), true, now(), skew(), &[IDP_SSO])
+            .unwrap_err();
+        assert_eq!(
+            refusal.error,
+            RequestError::WrongDestination("https://other-idp.example/sso".into())
+        );
+        let (to, _, second) = refusal.status_reply().expect("answered to the SP");
+        assert_eq!(second, Some(crate::saml::types::status::REQUEST_DENIED));
+        assert_eq!(to.acs_url(), ACS2);
+    }
+}
+
+#[test]
+fn signed_request_with_our_destination_accepted() {
+    for r in signed_both_bindings(Some(IDP_SSO)) {
+        let v = verify(r, &sp_metadata(true), true).unwrap();
+        assert!(v.was_signed);
+        assert_eq!(v.acs_url, ACS2);
+    }
+}
+
+#[test]
+fn a_refusal_before_authentication_names_no_reply() {
+    // Signed by a key that is not in metadata, without Destination: the signature fails first
+    // and nothing may be sent anywhere.
+    let r = Req {
+        destination: None,
+        ..Req::default()
+    };
+    let refusal = post(&r.signed(other_key(), RSA_SHA256, SHA256))
+        .verify(&sp_metadata(true), true, now(), skew(), &[IDP_SSO])
+        .unwrap_err();
+    assert!(matches!(refusal.error, RequestError::SignatureInvalid(_)));
+    assert!(refusal.status_reply().is_none());
 }

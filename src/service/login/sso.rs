@@ -5,7 +5,9 @@ use crate::domain::loa::{self, Comparison};
 use crate::saml::binding::{self, InboundMessage};
 use crate::saml::nameid::choose_format;
 use crate::saml::registry::ServiceProvider;
-use crate::saml::request::{self, UnverifiedAuthnRequest, VerifiedAuthnRequest};
+use crate::saml::request::{
+    self, Refusal, RequestError, UnverifiedAuthnRequest, VerifiedAuthnRequest,
+};
 use crate::saml::types::{nameid, status};
 use crate::service::respond::StatusReply;
 use crate::service::{token_hash, PostForm, Services};
@@ -36,6 +38,16 @@ fn map_comparison(c: &request::Comparison) -> Comparison {
         request::Comparison::Minimum => Comparison::Minimum,
         request::Comparison::Maximum => Comparison::Maximum,
         request::Comparison::Better => Comparison::Better,
+    }
+}
+
+/// Where a status answering the verified request goes: its ACS (from metadata), ID and RelayState.
+fn reply_to_verified<'a>(sp: &'a ServiceProvider, v: &'a VerifiedAuthnRequest) -> StatusReply<'a> {
+    StatusReply {
+        sp,
+        acs_url: &v.acs_url,
+        in_response_to: Some(&v.id),
+        relay_state: v.relay_state.as_deref(),
     }
 }
 
@@ -70,24 +82,12 @@ impl Services {
                 LoginError::SpDisabled(sp.metadata.entity_id.clone()),
             ));
         }
-        let acs_url = unverified
-            .resolve_acs(&sp.metadata)
-            .map_err(|e| self.refused("acs", LoginError::AcsNotInMetadata(e.to_string())))?
-            .location
-            .clone();
-        let request_id = unverified.id().to_string();
-        let relay_state = unverified.relay_state().map(str::to_string);
-        let reply = StatusReply {
-            sp: &sp,
-            acs_url: &acs_url,
-            in_response_to: Some(&request_id),
-            relay_state: relay_state.as_deref(),
-        };
         let require_sig = sp.metadata.authn_requests_signed
             || sp.policy.require_signed_requests
             || self.cfg.require_signed_requests;
         let now = self.clock.now();
         let sso_url = self.sso_url();
+        // From here on only the verified request is used: its ID, ACS, RelayState and options.
         let verified = match unverified.verify(
             &sp.metadata,
             require_sig,
@@ -96,24 +96,7 @@ impl Services {
             &[sso_url.as_str()],
         ) {
             Ok(v) => v,
-            Err(e) => {
-                tracing::warn!(sp = %sp.metadata.entity_id, error = %e, "AuthnRequest refused");
-                self.audit_refusal(&sp, &e.to_string(), client_addr.clone())
-                    .await;
-                self.metrics
-                    .refused_requests
-                    .with_label_values(&["verify"])
-                    .inc();
-                return match e.saml_status() {
-                    Some((top, second)) => Ok(SsoOutcome::Respond(self.status_form(
-                        &reply,
-                        top,
-                        second,
-                        Some("request refused"),
-                    )?)),
-                    None => Err(LoginError::BadRequest(e.to_string())),
-                };
-            }
+            Err(refusal) => return self.answer_refusal(&sp, &refusal, client_addr).await,
         };
         // The request ID enters the replay cache in the same transaction as its use (the login
         // transaction, or the assertion answered from the session).
@@ -124,14 +107,7 @@ impl Services {
                 .timestamp_millis(),
         };
         let outcome = self
-            .continue_sso(
-                &sp,
-                verified,
-                session_token,
-                client_addr.clone(),
-                &reply,
-                &seen,
-            )
+            .continue_sso(&sp, &verified, session_token, client_addr.clone(), &seen)
             .await;
         match outcome {
             Err(LoginError::Replayed) => {
@@ -142,7 +118,7 @@ impl Services {
                     .with_label_values(&["replay"])
                     .inc();
                 Ok(SsoOutcome::Respond(self.status_form(
-                    &reply,
+                    &reply_to_verified(&sp, &verified),
                     status::REQUESTER,
                     Some(status::REQUEST_DENIED),
                     Some("request ID already used"),
@@ -152,17 +128,58 @@ impl Services {
         }
     }
 
-    /// The request is verified and its ACS known (in `reply`): answer from the session, or start a
-    /// login.
+    /// A refused AuthnRequest: a SAML status to the ACS the verified request chose from
+    /// metadata when the refusal allows it, otherwise an error page.
+    async fn answer_refusal(
+        &self,
+        sp: &ServiceProvider,
+        refusal: &Refusal,
+        client_addr: Option<String>,
+    ) -> Result<SsoOutcome, LoginError> {
+        let e = &refusal.error;
+        tracing::warn!(sp = %sp.metadata.entity_id, error = %e, "AuthnRequest refused");
+        self.audit_refusal(sp, &e.to_string(), client_addr).await;
+        let label = match e {
+            RequestError::Acs(_) | RequestError::AcsIndexAndUrl => "acs",
+            _ => "verify",
+        };
+        self.metrics
+            .refused_requests
+            .with_label_values(&[label])
+            .inc();
+        if let Some((to, top, second)) = refusal.status_reply() {
+            let reply = StatusReply {
+                sp,
+                acs_url: to.acs_url(),
+                in_response_to: Some(to.in_response_to()),
+                relay_state: to.relay_state(),
+            };
+            return Ok(SsoOutcome::Respond(self.status_form(
+                &reply,
+                top,
+                second,
+                Some("request refused"),
+            )?));
+        }
+        Err(match e {
+            RequestError::Acs(_) | RequestError::AcsIndexAndUrl => {
+                LoginError::AcsNotInMetadata(e.to_string())
+            }
+            _ => LoginError::BadRequest(e.to_string()),
+        })
+    }
+
+    /// The request is verified (its ACS chosen from metadata): answer from the session, or start
+    /// a login.
     async fn continue_sso(
         &self,
         sp: &Arc<ServiceProvider>,
-        v: VerifiedAuthnRequest,
+        v: &VerifiedAuthnRequest,
         session_token: Option<&str>,
         client_addr: Option<String>,
-        reply: &StatusReply<'_>,
         seen: &SeenRequest,
     ) -> Result<SsoOutcome, LoginError> {
+        let reply = &reply_to_verified(sp, v);
         let requested_format = v
             .name_id_policy
             .as_ref()
@@ -206,7 +223,7 @@ impl Services {
         let mut pending = Pending {
             request_id: Some(v.id.clone()),
             sp: sp.metadata.entity_id.clone(),
-            acs_url: reply.acs_url.to_string(),
+            acs_url: v.acs_url.clone(),
             relay_state: v.relay_state.clone(),
             force_authn: v.force_authn,
             target,
