@@ -17,6 +17,10 @@ pub enum AuditKind {
     OtpFailed,
     OtpVoided,
     OtpOk,
+    /// Too many wrong codes for one account: codes are refused and not sent until the lock ends.
+    OtpAccountLocked,
+    /// A code was refused (not sent or not checked) because the account's codes are locked.
+    OtpLockRefused,
     SessionCreated,
     SessionUpgraded,
     SessionEnded,
@@ -80,6 +84,8 @@ impl AuditKind {
             AuditKind::OtpFailed => "otp.failed",
             AuditKind::OtpVoided => "otp.voided",
             AuditKind::OtpOk => "otp.ok",
+            AuditKind::OtpAccountLocked => "otp.account_locked",
+            AuditKind::OtpLockRefused => "otp.lock_refused",
             AuditKind::SessionCreated => "session.created",
             AuditKind::SessionUpgraded => "session.upgraded",
             AuditKind::SessionEnded => "session.ended",
