@@ -86,6 +86,10 @@ pub enum AuditKind {
     OtpFailed,
     OtpVoided,
     OtpOk,
+    /// Too many wrong codes for one account: codes are refused and not sent until the lock ends.
+    OtpAccountLocked,
+    /// A code was refused (not sent or not checked) because the account's codes are locked.
+    OtpLockRefused,
     SessionCreated,
     SessionUpgraded,
     SessionEnded,
@@ -150,6 +154,8 @@ impl AuditKind {
             AuditKind::OtpFailed => "otp.failed",
             AuditKind::OtpVoided => "otp.voided",
             AuditKind::OtpOk => "otp.ok",
+            AuditKind::OtpAccountLocked => "otp.account_locked",
+            AuditKind::OtpLockRefused => "otp.lock_refused",
             AuditKind::SessionCreated => "session.created",
             AuditKind::SessionUpgraded => "session.upgraded",
             AuditKind::SessionEnded => "session.ended",

@@ -12,6 +12,8 @@ pub use account::{AccountConfig, SecretValue};
 mod activation;
 pub use activation::ActivationConfig;
 pub use remote::RemoteMetadata;
+mod otp;
+pub use otp::OtpConfig;
 mod tls;
 pub use tls::{ClientCertConfig, TlsConfig};
 mod edge;
@@ -94,28 +96,6 @@ impl Default for Lifetimes {
             sso_absolute_secs: 8 * 3600,
             assertion_secs: 300,
             seen_request_secs: 3600,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct OtpConfig {
-    pub digits: u32,
-    pub ttl_secs: i64,
-    pub max_attempts: i32,
-    pub max_sends: i32,
-    pub resend_interval_secs: i64,
-}
-
-impl Default for OtpConfig {
-    fn default() -> Self {
-        Self {
-            digits: 6,
-            ttl_secs: 300,
-            max_attempts: 3,
-            max_sends: 3,
-            resend_interval_secs: 30,
         }
     }
 }
@@ -399,15 +379,7 @@ impl Config {
                 "must be at least twice clock_skew_secs so a replay cannot outlive the cache",
             ));
         }
-        if !(6..=9).contains(&self.otp.digits) {
-            return Err(invalid("otp.digits", "must be 6-9"));
-        }
-        if !(1..=10).contains(&self.otp.max_attempts) {
-            return Err(invalid("otp.max_attempts", "must be 1-10"));
-        }
-        if !(1..=10).contains(&self.otp.max_sends) {
-            return Err(invalid("otp.max_sends", "must be 1-10"));
-        }
+        otp::validate(&self.otp)?;
         let p = &self.password;
         if p.memory_kib < 8 * 1024 || p.iterations < 1 || p.parallelism < 1 {
             return Err(invalid(

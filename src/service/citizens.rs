@@ -154,6 +154,10 @@ impl Services {
             self.store
                 .throttle_clear(&crate::auth::lockout::account_key(c.username.as_str()))
                 .await?;
+            use crate::auth::lockout::{code_key, CodeHolder};
+            self.store
+                .throttle_clear(&code_key(CodeHolder::Citizen(&c.id.0)))
+                .await?;
         }
         Ok(c)
     }

@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod citizen_session;
 pub mod citizens;
 pub mod client_cert;
+pub(crate) mod code_lock;
 pub mod demo;
 pub mod letters;
 pub mod login;

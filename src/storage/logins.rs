@@ -4,9 +4,19 @@ use super::{audit, LoginTx, OtpRecord, SeenRequest, StorageError, Store};
 use crate::audit::AuditEvent;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
-    TransactionTrait,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, Set, TransactionTrait,
 };
+
+/// The answer of [`Store::throttle_take`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ThrottleTake {
+    /// The attempt may go ahead. `locks_until`: it used the last slot, so the key is locked until
+    /// then unless the attempt succeeds and clears it.
+    Taken { locks_until: Option<i64> },
+    /// The key is locked; nothing was counted.
+    Locked { until_ms: i64 },
+}
 
 fn tx_from(m: ltx::Model) -> LoginTx {
     LoginTx {
@@ -329,6 +339,92 @@ impl Store {
         }
         t.commit().await?;
         Ok(locked)
+    }
+
+    /// Takes one attempt of `key` BEFORE the secret is compared, so concurrent attempts on any node
+    /// never exceed `max` per window: the count only grows by a conditional update, and not while a
+    /// lock is in force. The attempt that uses the last slot locks the key for `lock_ms` at once; a
+    /// right answer then lifts it with [`Store::throttle_clear`].
+    pub async fn throttle_take(
+        &self,
+        key: &str,
+        max: i32,
+        window_ms: i64,
+        lock_ms: i64,
+        now_ms: i64,
+    ) -> Result<ThrottleTake, StorageError> {
+        let t = self.db.begin().await?;
+        throttle::Entity::insert(throttle::ActiveModel {
+            key: Set(key.to_string()),
+            failures: Set(0),
+            window_start: Set(now_ms),
+            locked_until: Set(None),
+        })
+        .on_conflict(
+            OnConflict::column(throttle::Column::Key)
+                .do_nothing()
+                .to_owned(),
+        )
+        .do_nothing()
+        .exec(&t)
+        .await?;
+        let unlocked = Condition::any()
+            .add(throttle::Column::LockedUntil.is_null())
+            .add(throttle::Column::LockedUntil.lte(now_ms));
+        // A window that has passed starts again (never while locked).
+        throttle::Entity::update_many()
+            .col_expr(throttle::Column::Failures, Expr::value(0))
+            .col_expr(throttle::Column::WindowStart, Expr::value(now_ms))
+            .filter(throttle::Column::Key.eq(key))
+            .filter(throttle::Column::WindowStart.lte(now_ms - window_ms))
+            .filter(unlocked.clone())
+            .exec(&t)
+            .await?;
+        let taken = throttle::Entity::update_many()
+            .col_expr(
+                throttle::Column::Failures,
+                Expr::col(throttle::Column::Failures).add(1),
+            )
+            .filter(throttle::Column::Key.eq(key))
+            .filter(throttle::Column::Failures.lt(max))
+            .filter(unlocked)
+            .exec(&t)
+            .await?
+            .rows_affected
+            == 1;
+        let row = throttle::Entity::find_by_id(key.to_string())
+            .one(&t)
+            .await?;
+        let lock_in_force = row
+            .as_ref()
+            .and_then(|r| r.locked_until)
+            .filter(|u| *u > now_ms);
+        let out = match (taken, lock_in_force) {
+            (false, Some(until_ms)) => ThrottleTake::Locked { until_ms },
+            (true, _) if row.as_ref().is_some_and(|r| r.failures < max) => {
+                ThrottleTake::Taken { locks_until: None }
+            }
+            // This attempt used the last slot (or none was left without a lock): lock now.
+            (taken, _) => {
+                let until_ms = now_ms + lock_ms;
+                throttle::Entity::update_many()
+                    .col_expr(throttle::Column::LockedUntil, Expr::value(until_ms))
+                    .col_expr(throttle::Column::Failures, Expr::value(0))
+                    .col_expr(throttle::Column::WindowStart, Expr::value(now_ms))
+                    .filter(throttle::Column::Key.eq(key))
+                    .exec(&t)
+                    .await?;
+                if taken {
+                    ThrottleTake::Taken {
+                        locks_until: Some(until_ms),
+                    }
+                } else {
+                    ThrottleTake::Locked { until_ms }
+                }
+            }
+        };
+        t.commit().await?;
+        Ok(out)
     }
 
     pub async fn throttle_clear(&self, key: &str) -> Result<(), StorageError> {

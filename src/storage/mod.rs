@@ -15,6 +15,7 @@ mod citizens;
 pub use citizens::NewCitizen;
 pub mod entity;
 mod logins;
+pub use logins::ThrottleTake;
 mod rate;
 mod sessions;
 mod types;

@@ -7,6 +7,7 @@ use crate::audit::{AuditEvent, AuditKind};
 use crate::domain::citizen::Citizen;
 use crate::domain::ids::PhoneNumber;
 use crate::domain::smspass::Action;
+use crate::service::code_lock::Sent;
 
 /// What happened to an activation code (with a phone number) that the citizen typed.
 #[derive(Debug, PartialEq, Eq)]
@@ -26,6 +27,11 @@ pub enum CodeOutcome {
     BadPhone,
     /// The account is not waiting for an activation code.
     NotExpected,
+    /// Too many wrong SMS codes for this account lately: no code is sent until then (ms); the
+    /// activation code is not spent.
+    CodeLocked {
+        until_ms: i64,
+    },
 }
 
 /// What happened to a phone-verification code.
@@ -42,6 +48,10 @@ pub enum PhoneOutcome {
     ResendRefused {
         wait_secs: Option<i64>,
     },
+    /// Too many wrong SMS codes for this account: none is checked or sent until then (ms).
+    Locked {
+        until_ms: i64,
+    },
     NotExpected,
 }
 
@@ -52,6 +62,7 @@ impl From<Checked> for PhoneOutcome {
             Checked::Wrong { attempts_left } => PhoneOutcome::Wrong { attempts_left },
             Checked::Expired => PhoneOutcome::Expired,
             Checked::Void => PhoneOutcome::Void,
+            Checked::Locked { until_ms } => PhoneOutcome::Locked { until_ms },
         }
     }
 }
@@ -89,6 +100,12 @@ impl Services {
         if code.expires_at <= self.now_ms() {
             return Ok(CodeOutcome::Expired);
         }
+        if let Some(until_ms) = self
+            .phone_codes_locked(&c, ACTIVATE, client_addr.clone())
+            .await?
+        {
+            return Ok(CodeOutcome::CodeLocked { until_ms });
+        }
         if !self.store.activation_code_take_attempt(&code.id).await? {
             return Ok(CodeOutcome::TooManyAttempts);
         }
@@ -115,10 +132,14 @@ impl Services {
             code_id: Some(code.id),
             sends: 1,
         };
-        self.send_phone_code(&c, to, lang, client_addr).await?;
-        Ok(CodeOutcome::SmsSent {
-            phone_masked: phone.masked(),
-        })
+        Ok(
+            match self.send_phone_code(&c, to, lang, client_addr).await? {
+                Sent::Yes => CodeOutcome::SmsSent {
+                    phone_masked: phone.masked(),
+                },
+                Sent::Locked { until_ms } => CodeOutcome::CodeLocked { until_ms },
+            },
+        )
     }
 
     /// The masked number a pending verification went to, for the page that asks for the code.
@@ -181,16 +202,8 @@ impl Services {
         client_addr: Option<String>,
     ) -> Result<PhoneOutcome, ActivationError> {
         let purpose = if change { CHANGE } else { ACTIVATE };
-        Ok(
-            match self
-                .resend_phone_code(citizen, purpose, lang, client_addr)
-                .await?
-            {
-                None => PhoneOutcome::NotExpected,
-                Some(Some(0)) => PhoneOutcome::Resent,
-                Some(wait) => PhoneOutcome::ResendRefused { wait_secs: wait },
-            },
-        )
+        self.resend_phone_code(citizen, purpose, lang, client_addr)
+            .await
     }
 
     /// Suspension (by the citizen, or by an officer with `actor` = the officer) keeps the phone.
@@ -297,10 +310,14 @@ impl Services {
             code_id: None,
             sends: 1,
         };
-        self.send_phone_code(&c, to, lang, client_addr).await?;
-        Ok(CodeOutcome::SmsSent {
-            phone_masked: phone.masked(),
-        })
+        Ok(
+            match self.send_phone_code(&c, to, lang, client_addr).await? {
+                Sent::Yes => CodeOutcome::SmsSent {
+                    phone_masked: phone.masked(),
+                },
+                Sent::Locked { until_ms } => CodeOutcome::CodeLocked { until_ms },
+            },
+        )
     }
 
     /// Change of phone, step 2: the code from the new number; then logins go to the new number.

@@ -1,11 +1,15 @@
 //! Proof that the citizen holds a phone: an SMS code to the number (hashed at rest, TTL, attempts and
-//! sends capped by the `[otp]` limits), typed back on the page.
+//! sends capped by the `[otp]` limits), typed back on the page. Wrong codes also count towards the
+//! citizen's account-wide limit (`service::code_lock`), shared with the login codes.
+use super::continue_::PhoneOutcome;
 use super::{ActivationError, Services};
 use crate::audit::{AuditEvent, AuditKind};
+use crate::auth::lockout::CodeHolder;
 use crate::auth::otp;
 use crate::domain::citizen::Citizen;
 use crate::domain::ids::PhoneNumber;
 use crate::domain::smspass::VerifiedPhone;
+use crate::service::code_lock::{CodeLock, Guess, Sent};
 use crate::storage::PhoneVerificationRecord;
 
 pub const ACTIVATE: &str = "activate";
@@ -30,6 +34,10 @@ pub(super) enum Checked {
     Expired,
     /// Out of attempts (or none pending): a new code must be asked for.
     Void,
+    /// Too many wrong codes for this account: none is checked or sent until then (ms).
+    Locked {
+        until_ms: i64,
+    },
 }
 
 fn text(lang: &str, code: &str, host: &str, ttl_minutes: i64) -> String {
@@ -45,20 +53,61 @@ fn text(lang: &str, code: &str, host: &str, ttl_minutes: i64) -> String {
 }
 
 impl Services {
-    /// Sends a new code to `phone`; earlier unused codes of this purpose become void.
+    /// The citizen's code counter, and the audit record naming them.
+    fn phone_code_lock(
+        &self,
+        citizen: &Citizen,
+        purpose: &str,
+        client_addr: Option<String>,
+    ) -> (CodeLock<'_>, AuditEvent) {
+        let name = if purpose == CHANGE {
+            "phone_change"
+        } else {
+            "phone_activate"
+        };
+        let base = AuditEvent::new(AuditKind::OtpLockRefused)
+            .actor(format!("citizen:{}", citizen.username))
+            .citizen(&citizen.id.0)
+            .addr(client_addr);
+        (
+            self.code_lock(CodeHolder::Citizen(&citizen.id.0), name),
+            base,
+        )
+    }
+
+    /// The end of the citizen's code lock, if one is in force (audited as a refusal): then no code
+    /// may be sent, and an activation code should not be spent on asking for one.
+    pub(super) async fn phone_codes_locked(
+        &self,
+        citizen: &Citizen,
+        purpose: &str,
+        client_addr: Option<String>,
+    ) -> Result<Option<i64>, ActivationError> {
+        let (lock, base) = self.phone_code_lock(citizen, purpose, client_addr);
+        Ok(lock.refused_until(&base).await?)
+    }
+
+    /// Sends a new code to `phone` (unless the citizen's codes are locked); earlier unused codes of
+    /// this purpose become void.
     pub(super) async fn send_phone_code(
         &self,
         citizen: &Citizen,
         to: PhoneCodeTo<'_>,
         lang: &str,
         client_addr: Option<String>,
-    ) -> Result<(), ActivationError> {
+    ) -> Result<Sent, ActivationError> {
         let PhoneCodeTo {
             purpose,
             phone,
             code_id,
             sends,
         } = to;
+        if let Some(until_ms) = self
+            .phone_codes_locked(citizen, purpose, client_addr.clone())
+            .await?
+        {
+            return Ok(Sent::Locked { until_ms });
+        }
         let now = self.clock.now();
         let id = uuid::Uuid::new_v4().to_string();
         let code = otp::generate(&self.rng, self.cfg.otp.digits);
@@ -97,32 +146,40 @@ impl Services {
             .await
             .map_err(|e| ActivationError::Internal(format!("SMS: {e}")))?;
         self.metrics.sms_sent.inc();
-        Ok(())
+        Ok(Sent::Yes)
     }
 
     /// Sends the pending verification's code again (same number), within the `[otp]` limits.
-    /// `Ok(None)`: nothing pending; `Ok(Some(wait))`: refused (seconds to wait, or None: no more).
     pub(super) async fn resend_phone_code(
         &self,
         citizen: &Citizen,
         purpose: &str,
         lang: &str,
         client_addr: Option<String>,
-    ) -> Result<Option<Option<i64>>, ActivationError> {
+    ) -> Result<PhoneOutcome, ActivationError> {
         let Some(v) = self
             .store
             .pending_phone_verification(&citizen.id.0, purpose)
             .await?
         else {
-            return Ok(None);
+            return Ok(PhoneOutcome::NotExpected);
         };
+        // While the citizen's codes are locked, that is the answer (not the resend limits).
+        if let Some(until_ms) = self
+            .phone_codes_locked(citizen, purpose, client_addr.clone())
+            .await?
+        {
+            return Ok(PhoneOutcome::Locked { until_ms });
+        }
         if v.sends >= self.cfg.otp.max_sends {
-            return Ok(Some(None));
+            return Ok(PhoneOutcome::ResendRefused { wait_secs: None });
         }
         let now = self.now_ms();
         let next_at = v.last_sent_at + self.cfg.otp.resend_interval_secs * 1000;
         if now < next_at {
-            return Ok(Some(Some((next_at - now + 999) / 1000)));
+            return Ok(PhoneOutcome::ResendRefused {
+                wait_secs: Some((next_at - now + 999) / 1000),
+            });
         }
         let phone = PhoneNumber::parse(&v.phone, "386")
             .map_err(|_| ActivationError::Internal(format!("stored phone of {}", v.id)))?;
@@ -132,11 +189,16 @@ impl Services {
             code_id: v.code_id.clone(),
             sends: v.sends + 1,
         };
-        self.send_phone_code(citizen, to, lang, client_addr).await?;
-        Ok(Some(Some(0)))
+        Ok(
+            match self.send_phone_code(citizen, to, lang, client_addr).await? {
+                Sent::Yes => PhoneOutcome::Resent,
+                Sent::Locked { until_ms } => PhoneOutcome::Locked { until_ms },
+            },
+        )
     }
 
-    /// Checks a typed phone code; the attempt is counted in the database before comparing.
+    /// Checks a typed phone code; the attempt is counted in the database (for the code and for the
+    /// citizen's account) before comparing.
     pub(super) async fn check_phone_code(
         &self,
         citizen: &Citizen,
@@ -144,6 +206,10 @@ impl Services {
         typed: &str,
         client_addr: Option<String>,
     ) -> Result<Checked, ActivationError> {
+        let (lock, base) = self.phone_code_lock(citizen, purpose, client_addr.clone());
+        if let Some(until_ms) = lock.refused_until(&base).await? {
+            return Ok(Checked::Locked { until_ms });
+        }
         let Some(v) = self
             .store
             .pending_phone_verification(&citizen.id.0, purpose)
@@ -162,7 +228,12 @@ impl Services {
         {
             return Ok(Checked::Void);
         }
+        let guess = match lock.take_guess(&base).await? {
+            Guess::Allowed(g) => g,
+            Guess::Locked { until_ms } => return Ok(Checked::Locked { until_ms }),
+        };
         if otp::matches(&self.keyed, &v.id, typed, &v.otp_hash)? {
+            lock.right(guess).await?;
             let phone = PhoneNumber::parse(&v.phone, "386")
                 .map_err(|_| ActivationError::Internal(format!("stored phone of {}", v.id)))?;
             return Ok(Checked::Ok(Box::new((
@@ -176,6 +247,9 @@ impl Services {
             .addr(client_addr)
             .detail(serde_json::json!({ "purpose": purpose, "attempt": v.attempts + 1 }));
         self.store.audit(&ev, self.now_ms()).await?;
+        if let Some(until_ms) = lock.wrong(guess, &base).await? {
+            return Ok(Checked::Locked { until_ms });
+        }
         let left = max - (v.attempts + 1);
         Ok(if left > 0 {
             Checked::Wrong {

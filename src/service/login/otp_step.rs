@@ -1,9 +1,11 @@
 //! Step 3: the one-time code sent by SMS.
 use super::{Finished, LoginError, PendingLogin};
 use crate::audit::{AuditEvent, AuditKind};
+use crate::auth::lockout::CodeHolder;
 use crate::auth::otp;
 use crate::domain::ids::PhoneNumber;
 use crate::domain::loa::Level;
+use crate::service::code_lock::{Guess, Sent};
 use crate::service::Services;
 use crate::storage::OtpRecord;
 
@@ -26,12 +28,27 @@ pub enum OtpOutcome {
     ResendRefused {
         wait_secs: Option<i64>,
     },
+    /// Too many wrong codes for this account (over all its logins): no code is sent or accepted,
+    /// not even the right one, until the lock ends (ms).
+    Locked {
+        until_ms: i64,
+    },
     /// The password step has not been done in this transaction.
     NeedPassword,
     SmsPassInactive,
 }
 
+/// What a code of this login is for, in the audit records of the code lock.
+fn purpose(login: &PendingLogin) -> &'static str {
+    if login.is_account_login() {
+        "account_login"
+    } else {
+        "sso_login"
+    }
+}
+
 impl Services {
+    /// Sends a code for this login unless the account's codes are locked (then nothing is sent).
     pub(super) async fn send_code(
         &self,
         login: &PendingLogin,
@@ -40,7 +57,19 @@ impl Services {
         sends: i32,
         lang: &str,
         client_addr: Option<String>,
-    ) -> Result<(), LoginError> {
+    ) -> Result<Sent, LoginError> {
+        let lock = self.code_lock(CodeHolder::Citizen(citizen_id), purpose(login));
+        let base = AuditEvent::new(AuditKind::OtpLockRefused)
+            .citizen(citizen_id)
+            .sp(&login.tx.sp_entity_id)
+            .addr(client_addr.clone());
+        if let Some(until_ms) = lock.refused_until(&base).await? {
+            self.metrics
+                .logins
+                .with_label_values(&["otp", "locked"])
+                .inc();
+            return Ok(Sent::Locked { until_ms });
+        }
         let now = self.clock.now();
         let code = otp::generate(&self.rng, self.cfg.otp.digits);
         let rec = OtpRecord {
@@ -79,7 +108,7 @@ impl Services {
             .await
             .map_err(|e| LoginError::Internal(format!("SMS: {e}")))?;
         self.metrics.sms_sent.inc();
-        Ok(())
+        Ok(Sent::Yes)
     }
 
     /// The citizen's smsPASS phone, masked, for the code page.
@@ -113,6 +142,15 @@ impl Services {
         let Some(phone) = citizen.smspass.login_phone().cloned() else {
             return Ok(OtpOutcome::SmsPassInactive);
         };
+        // While the account's codes are locked, that is the answer (not the resend limits).
+        let lock = self.code_lock(CodeHolder::Citizen(&citizen_id), purpose(login));
+        let base = AuditEvent::new(AuditKind::OtpLockRefused)
+            .citizen(&citizen_id)
+            .sp(&login.tx.sp_entity_id)
+            .addr(client_addr.clone());
+        if let Some(until_ms) = lock.refused_until(&base).await? {
+            return Ok(OtpOutcome::Locked { until_ms });
+        }
         let now = self.now_ms();
         let sends = match self.store.latest_otp(&login.tx.id).await? {
             None => 1,
@@ -129,9 +167,15 @@ impl Services {
                 prev.sends + 1
             }
         };
-        self.send_code(login, &citizen_id, &phone, sends, lang, client_addr)
-            .await?;
-        Ok(OtpOutcome::Resent)
+        Ok(
+            match self
+                .send_code(login, &citizen_id, &phone, sends, lang, client_addr)
+                .await?
+            {
+                Sent::Yes => OtpOutcome::Resent,
+                Sent::Locked { until_ms } => OtpOutcome::Locked { until_ms },
+            },
+        )
     }
 
     pub async fn submit_code(
@@ -146,6 +190,22 @@ impl Services {
         };
         if !login.password_done() {
             return Ok(OtpOutcome::NeedPassword);
+        }
+        let ev = |kind| {
+            AuditEvent::new(kind)
+                .citizen(&citizen_id)
+                .sp(&login.tx.sp_entity_id)
+                .addr(client_addr.clone())
+        };
+        // The account's count of wrong codes (all its logins): checked before anything else.
+        let lock = self.code_lock(CodeHolder::Citizen(&citizen_id), purpose(login));
+        let base = ev(AuditKind::OtpLockRefused);
+        if let Some(until_ms) = lock.refused_until(&base).await? {
+            self.metrics
+                .logins
+                .with_label_values(&["otp", "locked"])
+                .inc();
+            return Ok(OtpOutcome::Locked { until_ms });
         }
         let Some(rec) = self.store.latest_otp(&login.tx.id).await? else {
             return Ok(OtpOutcome::Voided { can_resend: true });
@@ -162,13 +222,18 @@ impl Services {
         if !self.store.otp_take_attempt(&rec.id, max).await? {
             return Ok(OtpOutcome::Voided { can_resend });
         }
-        let ev = |kind| {
-            AuditEvent::new(kind)
-                .citizen(&citizen_id)
-                .sp(&login.tx.sp_entity_id)
-                .addr(client_addr.clone())
+        let guess = match lock.take_guess(&base).await? {
+            Guess::Allowed(g) => g,
+            Guess::Locked { until_ms } => {
+                self.metrics
+                    .logins
+                    .with_label_values(&["otp", "locked"])
+                    .inc();
+                return Ok(OtpOutcome::Locked { until_ms });
+            }
         };
         if otp::matches(&self.keyed, &login.tx.id, typed, &rec.code_hash)? {
+            lock.right(guess).await?;
             if !self
                 .store
                 .otp_spend(&rec.id, now, &ev(AuditKind::OtpOk))
@@ -202,7 +267,8 @@ impl Services {
             .with_label_values(&["otp", "failed"])
             .inc();
         let used = rec.attempts + 1;
-        if used >= max {
+        let locked = lock.wrong(guess, &base).await?;
+        if used >= max || locked.is_some() {
             self.store
                 .otp_void(
                     &rec.id,
@@ -210,16 +276,20 @@ impl Services {
                     &ev(AuditKind::OtpVoided).detail(serde_json::json!({"attempts": used})),
                 )
                 .await?;
-            return Ok(OtpOutcome::Voided { can_resend });
+        } else {
+            self.store
+                .audit(
+                    &ev(AuditKind::OtpFailed).detail(serde_json::json!({"attempts": used})),
+                    now,
+                )
+                .await?;
         }
-        self.store
-            .audit(
-                &ev(AuditKind::OtpFailed).detail(serde_json::json!({"attempts": used})),
-                now,
-            )
-            .await?;
-        Ok(OtpOutcome::Wrong {
-            attempts_left: max - used,
+        Ok(match locked {
+            Some(until_ms) => OtpOutcome::Locked { until_ms },
+            None if used >= max => OtpOutcome::Voided { can_resend },
+            None => OtpOutcome::Wrong {
+                attempts_left: max - used,
+            },
         })
     }
 

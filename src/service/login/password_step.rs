@@ -5,6 +5,7 @@ use crate::auth::lockout::{account_key, address_key};
 use crate::auth::Secret;
 use crate::domain::ids::Username;
 use crate::domain::loa::Level;
+use crate::service::code_lock::Sent;
 use crate::service::Services;
 
 #[derive(Debug)]
@@ -21,6 +22,9 @@ pub enum PasswordOutcome {
     AccountLocked,
     /// The password is right but the account has no active smsPASS; no SMS is sent.
     SmsPassInactive,
+    /// The password is right but too many wrong SMS codes were typed for this account lately: no
+    /// code is sent until the lock ends (ms).
+    CodeLocked { until_ms: i64 },
 }
 
 impl Services {
@@ -157,8 +161,14 @@ impl Services {
         let Some(phone) = citizen.smspass.login_phone().cloned() else {
             return Ok(PasswordOutcome::SmsPassInactive);
         };
-        self.send_code(login, &citizen.id.0, &phone, 1, lang, client_addr)
-            .await?;
-        Ok(PasswordOutcome::CodeSent)
+        Ok(
+            match self
+                .send_code(login, &citizen.id.0, &phone, 1, lang, client_addr)
+                .await?
+            {
+                Sent::Yes => PasswordOutcome::CodeSent,
+                Sent::Locked { until_ms } => PasswordOutcome::CodeLocked { until_ms },
+            },
+        )
     }
 }

@@ -3,13 +3,14 @@
 //! Failures look alike (unknown user, wrong password, locked account) and are throttled in the database.
 use super::{StaffError, STAFF_ABSOLUTE_SECS, STAFF_IDLE_SECS};
 use crate::audit::{AuditEvent, AuditKind};
-use crate::auth::lockout::{account_key, address_key};
+use crate::auth::lockout::{account_key, address_key, CodeHolder};
 use crate::auth::session::{is_valid, SessionTimes};
 use crate::auth::tokens::ct_eq;
 use crate::auth::{otp, Secret};
 use crate::domain::ids::Username;
 use crate::domain::local_path::LocalPath;
 use crate::domain::staff::StaffMember;
+use crate::service::code_lock::{CodeLock, Guess, Sent};
 use crate::service::{token_hash, Services};
 use crate::storage::{StaffLoginTx, StaffSessionRecord};
 use chrono::{DateTime, Duration, Utc};
@@ -24,6 +25,11 @@ pub enum StaffPasswordOutcome {
     /// Unknown user, wrong password or locked account: one answer for all.
     Invalid,
     Throttled {
+        until_ms: i64,
+    },
+    /// The password is right but too many wrong SMS codes were typed for this account lately: no
+    /// code is sent until the lock ends (ms).
+    CodeLocked {
         until_ms: i64,
     },
 }
@@ -46,8 +52,15 @@ pub enum StaffCodeOutcome {
     ResendRefused {
         wait_secs: Option<i64>,
     },
+    /// Too many wrong codes for this account (over all its logins): no code is sent or accepted,
+    /// not even the right one, until the lock ends (ms).
+    Locked {
+        until_ms: i64,
+    },
     NeedPassword,
 }
+
+const PURPOSE: &str = "staff_login";
 
 /// A valid staff session and who it belongs to.
 #[derive(Debug, Clone)]
@@ -185,9 +198,27 @@ impl Services {
         self.store
             .staff_tx_password_ok(&tx.id, &member.id, now, &ev)
             .await?;
-        self.staff_send_code(tx, &member, 1, lang, client_addr)
-            .await?;
-        Ok(StaffPasswordOutcome::CodeSent)
+        Ok(
+            match self
+                .staff_send_code(tx, &member, 1, lang, client_addr)
+                .await?
+            {
+                Sent::Yes => StaffPasswordOutcome::CodeSent,
+                Sent::Locked { until_ms } => StaffPasswordOutcome::CodeLocked { until_ms },
+            },
+        )
+    }
+
+    /// The staff member's code counter, and the audit record naming them.
+    fn staff_code_lock(
+        &self,
+        member: &StaffMember,
+        client_addr: Option<String>,
+    ) -> (CodeLock<'_>, AuditEvent) {
+        let base = AuditEvent::new(AuditKind::OtpLockRefused)
+            .actor(member.actor())
+            .addr(client_addr);
+        (self.code_lock(CodeHolder::Staff(&member.id), PURPOSE), base)
     }
 
     async fn staff_send_code(
@@ -197,7 +228,11 @@ impl Services {
         sends: i32,
         lang: &str,
         client_addr: Option<String>,
-    ) -> Result<(), StaffError> {
+    ) -> Result<Sent, StaffError> {
+        let (lock, base) = self.staff_code_lock(member, client_addr.clone());
+        if let Some(until_ms) = lock.refused_until(&base).await? {
+            return Ok(Sent::Locked { until_ms });
+        }
         let now = self.clock.now();
         let code = otp::generate(&self.rng, self.cfg.otp.digits);
         let code_hash = otp::hash(&self.keyed, &tx.id, &code)?;
@@ -237,7 +272,7 @@ impl Services {
             .await
             .map_err(|e| StaffError::Internal(format!("SMS: {e}")))?;
         self.metrics.sms_sent.inc();
-        Ok(())
+        Ok(Sent::Yes)
     }
 
     async fn staff_of_tx(&self, tx: &StaffLoginTx) -> Result<Option<StaffMember>, StaffError> {
@@ -257,6 +292,11 @@ impl Services {
         let Some(member) = self.staff_of_tx(tx).await? else {
             return Ok(StaffCodeOutcome::NeedPassword);
         };
+        // While the account's codes are locked, that is the answer (not the resend limits).
+        let (lock, base) = self.staff_code_lock(&member, client_addr.clone());
+        if let Some(until_ms) = lock.refused_until(&base).await? {
+            return Ok(StaffCodeOutcome::Locked { until_ms });
+        }
         if tx.sends >= self.cfg.otp.max_sends {
             return Ok(StaffCodeOutcome::ResendRefused { wait_secs: None });
         }
@@ -267,9 +307,15 @@ impl Services {
                 wait_secs: Some((next_at - now + 999) / 1000),
             });
         }
-        self.staff_send_code(tx, &member, tx.sends + 1, lang, client_addr)
-            .await?;
-        Ok(StaffCodeOutcome::Resent)
+        Ok(
+            match self
+                .staff_send_code(tx, &member, tx.sends + 1, lang, client_addr)
+                .await?
+            {
+                Sent::Yes => StaffCodeOutcome::Resent,
+                Sent::Locked { until_ms } => StaffCodeOutcome::Locked { until_ms },
+            },
+        )
     }
 
     pub async fn staff_submit_code(
@@ -282,6 +328,16 @@ impl Services {
         let Some(member) = self.staff_of_tx(tx).await? else {
             return Ok(StaffCodeOutcome::NeedPassword);
         };
+        let ev = |kind| {
+            AuditEvent::new(kind)
+                .actor(member.actor())
+                .addr(client_addr.clone())
+        };
+        // The account's count of wrong codes (all its logins): checked before anything else.
+        let (lock, base) = self.staff_code_lock(&member, client_addr.clone());
+        if let Some(until_ms) = lock.refused_until(&base).await? {
+            return Ok(StaffCodeOutcome::Locked { until_ms });
+        }
         let can_resend = tx.sends < self.cfg.otp.max_sends;
         let (Some(code_hash), Some(expires)) = (&tx.code_hash, tx.code_expires_at) else {
             return Ok(StaffCodeOutcome::Voided { can_resend });
@@ -294,12 +350,12 @@ impl Services {
         if !self.store.staff_tx_take_attempt(&tx.id, max).await? {
             return Ok(StaffCodeOutcome::Voided { can_resend });
         }
-        let ev = |kind| {
-            AuditEvent::new(kind)
-                .actor(member.actor())
-                .addr(client_addr.clone())
+        let guess = match lock.take_guess(&base).await? {
+            Guess::Allowed(g) => g,
+            Guess::Locked { until_ms } => return Ok(StaffCodeOutcome::Locked { until_ms }),
         };
         if otp::matches(&self.keyed, &tx.id, typed, code_hash)? {
+            lock.right(guess).await?;
             let token = self.rng.token();
             let rec = StaffSessionRecord {
                 id: uuid::Uuid::new_v4().to_string(),
@@ -329,17 +385,22 @@ impl Services {
         }
         let used = tx.attempts + 1;
         let detail = serde_json::json!({ "attempts": used });
-        if used >= max {
+        let locked = lock.wrong(guess, &base).await?;
+        if used >= max || locked.is_some() {
             self.store
                 .staff_tx_void_code(&tx.id, now, &ev(AuditKind::StaffOtpFailed).detail(detail))
                 .await?;
-            return Ok(StaffCodeOutcome::Voided { can_resend });
+        } else {
+            self.store
+                .audit(&ev(AuditKind::StaffOtpFailed).detail(detail), now)
+                .await?;
         }
-        self.store
-            .audit(&ev(AuditKind::StaffOtpFailed).detail(detail), now)
-            .await?;
-        Ok(StaffCodeOutcome::Wrong {
-            attempts_left: max - used,
+        Ok(match locked {
+            Some(until_ms) => StaffCodeOutcome::Locked { until_ms },
+            None if used >= max => StaffCodeOutcome::Voided { can_resend },
+            None => StaffCodeOutcome::Wrong {
+                attempts_left: max - used,
+            },
         })
     }
 

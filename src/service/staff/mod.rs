@@ -142,6 +142,10 @@ impl Services {
             self.store
                 .throttle_clear(&login::account_throttle_key(s.username.as_str()))
                 .await?;
+            use crate::auth::lockout::{code_key, CodeHolder};
+            self.store
+                .throttle_clear(&code_key(CodeHolder::Staff(&s.id)))
+                .await?;
         }
         Ok(s)
     }

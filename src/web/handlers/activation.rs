@@ -1,7 +1,7 @@
 //! The citizen's smsPASS pages: start activation (path A) and print the request form, continue with
 //! the activation code and a phone number, confirm the number by SMS; suspend and resume; change the
 //! phone (needs an smsPASS-level login: `SmsPassSession`).
-use super::forms::{render, see_other, CsrfOnly, OtpForm};
+use super::forms::{minutes_left, render, see_other, CsrfOnly, OtpForm};
 use crate::service::activation::{CodeOutcome, PhoneOutcome};
 use crate::web::error::WebError;
 use crate::web::extract::{ClientAddr, HasCsrf, Lang};
@@ -50,8 +50,9 @@ impl HasCsrf for PhoneForm {
 }
 
 /// Message key and extra text for an outcome.
-fn code_msg(o: &CodeOutcome) -> (&'static str, String) {
+fn code_msg(o: &CodeOutcome, now_ms: i64) -> (&'static str, String) {
     match o {
+        CodeOutcome::CodeLocked { until_ms } => ("otp.locked", minutes_left(now_ms, *until_ms)),
         CodeOutcome::SmsSent { .. } => ("activation.sms_sent", String::new()),
         CodeOutcome::Wrong { attempts_left } => {
             ("activation.code_wrong", attempts_left.to_string())
@@ -64,8 +65,9 @@ fn code_msg(o: &CodeOutcome) -> (&'static str, String) {
     }
 }
 
-fn phone_msg(o: &PhoneOutcome) -> (&'static str, String) {
+fn phone_msg(o: &PhoneOutcome, now_ms: i64) -> (&'static str, String) {
     match o {
+        PhoneOutcome::Locked { until_ms } => ("otp.locked", minutes_left(now_ms, *until_ms)),
         PhoneOutcome::Done => ("activation.done", String::new()),
         PhoneOutcome::Wrong { attempts_left } => ("otp.wrong", attempts_left.to_string()),
         PhoneOutcome::Expired => ("otp.expired", String::new()),
@@ -153,7 +155,14 @@ pub async fn submit_code(
         .submit_activation_code(&s.citizen, &f.activation_code, &f.phone, lang.0, addr.0)
         .await?;
     let ok = matches!(o, CodeOutcome::SmsSent { .. });
-    activation_view(&st, &s, lang.0, Some(code_msg(&o)), ok).await
+    activation_view(
+        &st,
+        &s,
+        lang.0,
+        Some(code_msg(&o, st.services.now_ms())),
+        ok,
+    )
+    .await
 }
 
 pub async fn confirm(
@@ -168,7 +177,14 @@ pub async fn confirm(
         .confirm_activation_phone(&s.citizen, &f.0.otp, addr.0)
         .await?;
     let ok = o == PhoneOutcome::Done;
-    activation_view(&st, &s, lang.0, Some(phone_msg(&o)), ok).await
+    activation_view(
+        &st,
+        &s,
+        lang.0,
+        Some(phone_msg(&o, st.services.now_ms())),
+        ok,
+    )
+    .await
 }
 
 pub async fn resend(
@@ -186,7 +202,7 @@ pub async fn resend(
         &st,
         &s,
         lang.0,
-        Some(phone_msg(&o)),
+        Some(phone_msg(&o, st.services.now_ms())),
         o == PhoneOutcome::Resent,
     )
     .await
@@ -265,7 +281,14 @@ pub async fn phone_submit(
         .start_phone_change(&s.0.citizen, &f.0.phone, lang.0, addr.0)
         .await?;
     let ok = matches!(o, CodeOutcome::SmsSent { .. });
-    phone_view(&st, &s.0, lang.0, Some(code_msg(&o)), ok).await
+    phone_view(
+        &st,
+        &s.0,
+        lang.0,
+        Some(code_msg(&o, st.services.now_ms())),
+        ok,
+    )
+    .await
 }
 
 pub async fn phone_confirm(
@@ -281,7 +304,7 @@ pub async fn phone_confirm(
         .await?;
     let (key, extra) = match o {
         PhoneOutcome::Done => ("phone.changed", String::new()),
-        ref other => phone_msg(other),
+        ref other => phone_msg(other, st.services.now_ms()),
     };
     phone_view(
         &st,
@@ -308,7 +331,7 @@ pub async fn phone_resend(
         &st,
         &s.0,
         lang.0,
-        Some(phone_msg(&o)),
+        Some(phone_msg(&o, st.services.now_ms())),
         o == PhoneOutcome::Resent,
     )
     .await

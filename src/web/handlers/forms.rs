@@ -39,6 +39,12 @@ impl HasCsrf for OtpForm {
     }
 }
 
+/// "N min." until a lock ends (at least 1), for the messages that say when to try again.
+pub fn minutes_left(now_ms: i64, until_ms: i64) -> String {
+    let mins = (until_ms - now_ms + 59_999).div_euclid(60_000).max(1);
+    format!("{mins} min.")
+}
+
 /// 303 to a path of ours; it goes through [`LocalPath`] like every redirect target (anything that
 /// is not a local path sends the browser home).
 pub fn see_other(to: &str) -> HttpResponse {

@@ -1,5 +1,5 @@
 //! The login pages: method choice, password, SMS code, cancel.
-use super::forms::{render, see_other, CsrfOnly, OtpForm, PasswordForm};
+use super::forms::{minutes_left, render, see_other, CsrfOnly, OtpForm, PasswordForm};
 use super::{clear_tx, post_page};
 use crate::auth::Secret;
 use crate::service::login::{Finished, Next, OtpOutcome, PasswordOutcome};
@@ -137,6 +137,10 @@ pub async fn password_submit(
             password_view(&st, &g, lang.0, &user, Some("password.locked"), "")
         }
         PasswordOutcome::SmsPassInactive => Err(WebError::SmsPassInactive),
+        PasswordOutcome::CodeLocked { until_ms } => {
+            let extra = minutes_left(st.services.now_ms(), until_ms);
+            password_view(&st, &g, lang.0, &user, Some("otp.locked"), &extra)
+        }
     }
 }
 
@@ -176,8 +180,9 @@ pub async fn otp_page(
     otp_view(&st, &g, lang.0, None, "").await
 }
 
-fn otp_message(o: &OtpOutcome) -> (&'static str, String) {
+fn otp_message(o: &OtpOutcome, now_ms: i64) -> (&'static str, String) {
     match o {
+        OtpOutcome::Locked { until_ms } => ("otp.locked", minutes_left(now_ms, *until_ms)),
         OtpOutcome::Wrong { attempts_left } => ("otp.wrong", attempts_left.to_string()),
         OtpOutcome::Expired => ("otp.expired", String::new()),
         OtpOutcome::Voided { can_resend: true } => ("otp.voided", String::new()),
@@ -208,7 +213,7 @@ pub async fn otp_submit(
         OtpOutcome::NeedPassword => Ok(see_other("/login")),
         OtpOutcome::SmsPassInactive => Err(WebError::SmsPassInactive),
         other => {
-            let (key, extra) = otp_message(&other);
+            let (key, extra) = otp_message(&other, st.services.now_ms());
             otp_view(&st, &g, lang.0, Some(key), &extra).await
         }
     }
@@ -226,7 +231,7 @@ pub async fn otp_send(
         OtpOutcome::NeedPassword => Ok(see_other("/login")),
         OtpOutcome::SmsPassInactive => Err(WebError::SmsPassInactive),
         other => {
-            let (key, extra) = otp_message(&other);
+            let (key, extra) = otp_message(&other, st.services.now_ms());
             otp_view(&st, &g, lang.0, Some(key), &extra).await
         }
     }

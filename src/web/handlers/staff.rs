@@ -1,5 +1,5 @@
 //! Staff login (password + SMS code), the staff home page and logout.
-use super::forms::{render, see_other, CsrfOnly, OtpForm, PasswordForm};
+use super::forms::{minutes_left, render, see_other, CsrfOnly, OtpForm, PasswordForm};
 use crate::auth::Secret;
 use crate::domain::staff::Role;
 use crate::service::staff::{StaffCodeOutcome, StaffPasswordOutcome};
@@ -122,6 +122,10 @@ pub async fn login_submit(
                 &extra,
             )
         }
+        StaffPasswordOutcome::CodeLocked { until_ms } => {
+            let extra = minutes_left(st.services.now_ms(), until_ms);
+            login_view(&st, &g.tx_token, lang.0, &user, Some("otp.locked"), &extra)
+        }
     }
 }
 
@@ -157,8 +161,9 @@ pub async fn otp_page(
     otp_view(&st, &g, lang.0, None, "")
 }
 
-fn code_message(o: &StaffCodeOutcome) -> (&'static str, String) {
+fn code_message(o: &StaffCodeOutcome, now_ms: i64) -> (&'static str, String) {
     match o {
+        StaffCodeOutcome::Locked { until_ms } => ("otp.locked", minutes_left(now_ms, *until_ms)),
         StaffCodeOutcome::Wrong { attempts_left } => ("otp.wrong", attempts_left.to_string()),
         StaffCodeOutcome::Expired => ("otp.expired", String::new()),
         StaffCodeOutcome::Voided { can_resend: true } => ("otp.voided", String::new()),
@@ -208,7 +213,7 @@ pub async fn otp_submit(
         }
         StaffCodeOutcome::NeedPassword => Ok(see_other("/staff/login")),
         other => {
-            let (key, extra) = code_message(&other);
+            let (key, extra) = code_message(&other, st.services.now_ms());
             otp_view(&st, &g, lang.0, Some(key), &extra)
         }
     }
@@ -224,7 +229,7 @@ pub async fn otp_send(
     match st.services.staff_resend_code(&g.tx, lang.0, addr.0).await? {
         StaffCodeOutcome::NeedPassword => Ok(see_other("/staff/login")),
         other => {
-            let (key, extra) = code_message(&other);
+            let (key, extra) = code_message(&other, st.services.now_ms());
             otp_view(&st, &g, lang.0, Some(key), &extra)
         }
     }
