@@ -118,6 +118,14 @@ fn tally(answers: &[Answer]) -> (usize, usize) {
     (ok, unavailable)
 }
 
+/// The IdP's log on the test's output (shown for a failing test).
+fn log() {
+    let _ = tracing_subscriber::fmt()
+        .with_test_writer()
+        .with_env_filter("pass_idp=debug,sqlx=warn")
+        .try_init();
+}
+
 async fn healthz(app: &TestApp) -> (u16, Option<String>, serde_json::Value) {
     let r = reqwest::Client::new()
         .get(format!("{}/healthz", app.base))
@@ -149,6 +157,7 @@ async fn wait_health(app: &TestApp, status: u16, within: Duration) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_disk_full_under_load_never_sends_a_response_without_its_record() {
+    log();
     let Some(fs) = Tmpfs::mount("16m") else {
         return;
     };
@@ -214,6 +223,7 @@ async fn sqlite_disk_full_under_load_never_sends_a_response_without_its_record()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_read_only_at_start_is_a_503_until_writable_then_recovers_without_restart() {
+    log();
     let Some(fs) = Tmpfs::mount("16m") else {
         return;
     };
@@ -270,7 +280,7 @@ async fn sqlite_read_only_at_start_is_a_503_until_writable_then_recovers_without
         request_id: req.id.clone(),
         acs: posted.acs_url,
     };
-    assert_recorded(&url, &sp, &[answer], 1).await;
+    assert_recorded(&url, &sp, &[answer], 0).await;
     app.stop().await;
 }
 
