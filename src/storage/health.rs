@@ -53,13 +53,15 @@ impl Health {
         self.with(|s| s.fault = Some(Instant::now()));
     }
 
-    pub fn probed(&self, outcome: Result<(), String>) {
+    /// A probe's outcome; only an outage (not, say, a schema not yet migrated) counts as a fault
+    /// that keeps the storage unhealthy for a while and retires older connections.
+    pub fn probed(&self, outcome: &Result<(), StorageError>) {
         let now = Instant::now();
         self.with(|s| {
-            if outcome.is_err() {
+            if matches!(outcome, Err(StorageError::Unavailable(_))) {
                 s.fault = Some(now);
             }
-            s.probe = Some((now, outcome.err()));
+            s.probe = Some((now, outcome.as_ref().err().map(|e| e.to_string())));
         });
     }
 
@@ -112,7 +114,7 @@ pub(super) async fn probe(
         Ok(r) => r,
         Err(_) => Err(StorageError::Unavailable("write probe timed out".into())),
     };
-    health.probed(outcome.as_ref().map(|_| ()).map_err(|e| e.to_string()));
+    health.probed(&outcome);
     outcome
 }
 
@@ -151,7 +153,10 @@ pub(super) fn spawn_prober(
     bound: Duration,
 ) {
     tokio::spawn(async move {
-        let mut every = tokio::time::interval(PROBE_EVERY);
+        // The first probe one interval after start (after migrations); /healthz probes itself
+        // until then.
+        let mut every =
+            tokio::time::interval_at(tokio::time::Instant::now() + PROBE_EVERY, PROBE_EVERY);
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut was_ok = true;
         loop {
@@ -251,14 +256,14 @@ mod tests {
     fn health_needs_a_fresh_successful_probe_and_no_recent_fault() {
         let h = Health::default();
         assert!(h.current().is_none());
-        h.probed(Ok(()));
+        h.probed(&Ok(()));
         assert!(h.current().is_some_and(|c| c.writable));
         h.fault();
         assert!(h.current().is_some_and(|c| !c.writable));
         assert!(h.faulted_since(Duration::from_secs(60)));
-        h.probed(Err("disk full".into()));
-        assert!(h
-            .current()
-            .is_some_and(|c| !c.writable && c.problem.as_deref() == Some("disk full")));
+        h.probed(&Err(StorageError::Unavailable("disk full".into())));
+        assert!(h.current().is_some_and(
+            |c| !c.writable && c.problem.as_deref() == Some("database unavailable: disk full")
+        ));
     }
 }
