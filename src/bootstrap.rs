@@ -146,9 +146,16 @@ pub async fn services(
     cfg.validate()?;
     let signing_key = load_signing_key(&cfg)?;
     refuse_dev_keys(&cfg)?;
-    let store = Store::connect(&cfg.database_url).await?;
+    let store = Store::connect_with(&cfg.database_url, &cfg.storage, clock.clone()).await?;
     if cfg.dev_mode {
-        store.migrate().await?;
+        match store.migrate().await {
+            // The database cannot be used now (unreachable, read-only, full): start anyway and
+            // answer 503 (and /healthz) until it can; the schema is checked again at next start.
+            Err(crate::storage::StorageError::Unavailable(e)) => {
+                tracing::error!(error = %e, "database unavailable at start; migrations not checked")
+            }
+            other => other?,
+        }
     }
     let p = &cfg.password;
     let hasher = PasswordHasher::new(p.memory_kib, p.iterations, p.parallelism, p.max_concurrent)?;

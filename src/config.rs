@@ -11,9 +11,11 @@ mod remote;
 pub use account::{AccountConfig, SecretValue};
 mod activation;
 pub use activation::ActivationConfig;
+mod storage;
 pub use remote::RemoteMetadata;
 mod otp;
 pub use otp::OtpConfig;
+pub use storage::StorageConfig;
 mod tls;
 pub use tls::{ClientCertConfig, TlsConfig};
 mod edge;
@@ -50,6 +52,8 @@ pub struct Config {
     pub mail: MailConfig,
     pub account: AccountConfig,
     pub activation: ActivationConfig,
+    /// Database waits and outage reporting (`[storage]`).
+    pub storage: StorageConfig,
     /// Signed metadata aggregates loaded from a URL (`[[remote_metadata]]`).
     pub remote_metadata: Vec<RemoteMetadata>,
     /// TLS termination by the IdP itself (`[tls]`).
@@ -218,6 +222,7 @@ impl Default for Config {
             mail: MailConfig::default(),
             account: AccountConfig::default(),
             activation: ActivationConfig::default(),
+            storage: StorageConfig::default(),
             remote_metadata: Vec::new(),
             tls: TlsConfig::default(),
             client_cert: ClientCertConfig::default(),
@@ -405,6 +410,7 @@ impl Config {
         account::validate_mail(&self.mail, self.dev_mode)?;
         account::validate(&self.account)?;
         activation::validate(&self.activation)?;
+        storage::validate(&self.storage)?;
         remote::validate(&self.remote_metadata, self.dev_mode)?;
         tls::validate(&self.tls, &self.client_cert)?;
         edge::validate(&self.hsts, &self.metrics)?;

@@ -10,6 +10,7 @@ mod m0005_activation;
 mod m0006_certs_letters;
 mod m0007_search_names;
 mod m0008_search_fold;
+mod m0009_storage_probe;
 
 pub use m0007_search_names::search_text;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0006_certs_letters::Migration),
             Box::new(m0007_search_names::Migration),
             Box::new(m0008_search_fold::Migration),
+            Box::new(m0009_storage_probe::Migration),
         ]
     }
 }

@@ -245,7 +245,7 @@ impl Store {
             if is_unique_violation(&e) {
                 StorageError::Conflict(format!("reference {}", rec.reference))
             } else {
-                StorageError::Db(e)
+                StorageError::from(e)
             }
         })?;
         set_state(&txn, &rec.citizen_id, from, to, None, rec.created_at).await?;

@@ -7,7 +7,9 @@
 //!
 //! A used request ID in a batch refuses only its own assertion ([`StorageError::Replayed`]): when a
 //! batch holds one (or fails for any other reason), it is rolled back and every assertion in it is
-//! committed in a transaction of its own, so one bad record cannot fail the others.
+//! committed in a transaction of its own, so one bad record cannot fail the others — unless the
+//! database itself cannot be used ([`StorageError::Unavailable`]): then every assertion of the batch
+//! fails at once (nothing of it was committed, and no Response is sent for it).
 use super::entity::{audit_event, seen_request, session_participant as part, sso_session as sess};
 use super::{Participant, SeenRequest, StorageError};
 use crate::audit::AuditEvent;
@@ -135,6 +137,14 @@ async fn drain(db: DatabaseConnection, queue: Arc<AssertionQueue>) {
             Ok(true) => {
                 for reply in replies {
                     let _ = reply.send(Ok(()));
+                }
+            }
+            // The database cannot be used (full, read-only, unreachable, locked): nothing of the
+            // batch was committed, and one by one would only fail again (or wait again).
+            Err(StorageError::Unavailable(why)) => {
+                tracing::warn!(error = %why, n = records.len(), "assertion batch not committed");
+                for reply in replies {
+                    let _ = reply.send(Err(StorageError::Unavailable(why.clone())));
                 }
             }
             // A request ID in the batch was used before (or twice in it), or the batch failed:

@@ -114,7 +114,7 @@ impl Store {
             if is_unique_violation(&e) {
                 StorageError::Conflict(format!("certificate {}", c.fingerprint_sha256))
             } else {
-                StorageError::Db(e)
+                StorageError::from(e)
             }
         })?;
         audit::write(&t, ev, c.registered_at).await?;

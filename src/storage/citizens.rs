@@ -80,7 +80,7 @@ impl Store {
             if is_unique_violation(&e) {
                 StorageError::Conflict(format!("username {}", c.username))
             } else {
-                StorageError::Db(e)
+                StorageError::from(e)
             }
         })?;
         credential::ActiveModel {

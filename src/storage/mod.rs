@@ -22,13 +22,23 @@ mod types;
 
 pub use types::*;
 
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr};
+mod health;
+mod pool;
+pub use health::StorageHealth;
+
+use crate::clock::SharedClock;
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr};
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
     #[error("database error: {0}")]
-    Db(#[from] DbErr),
+    Db(DbErr),
+    /// The database cannot be used right now (unreachable, full, read-only, locked, too slow);
+    /// nothing was committed by the call that failed. Try again in a moment.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
     #[error("already exists: {0}")]
@@ -40,55 +50,70 @@ pub enum StorageError {
     Replayed,
 }
 
-/// SQLite's automatic checkpoint threshold (WAL pages), a backstop to [`Store::checkpoint`].
-const WAL_AUTOCHECKPOINT_PAGES: u32 = 10_000;
-
-#[derive(Clone, Debug)]
-pub struct Store {
-    db: DatabaseConnection,
-    /// Issued assertions waiting for their (group) commit.
-    assertions: std::sync::Arc<assertions::AssertionQueue>,
-    url: std::sync::Arc<str>,
-    /// SQLite: a connection of its own for WAL checkpoints (opened on first use), so that the
-    /// checkpoint's fsync never holds the connection the requests use.
-    checkpointer: std::sync::Arc<tokio::sync::OnceCell<DatabaseConnection>>,
+impl From<DbErr> for StorageError {
+    fn from(e: DbErr) -> Self {
+        if health::is_unavailable(&e) {
+            StorageError::Unavailable(e.to_string())
+        } else {
+            StorageError::Db(e)
+        }
+    }
 }
 
-fn options(url: &str) -> ConnectOptions {
-    let mut opts = ConnectOptions::new(url.to_owned());
-    let sqlite = url.starts_with("sqlite:");
-    // SQLite: one connection. SQLite writes one transaction at a time anyway; every connection
-    // drops its page cache whenever another one has written (re-reading the same pages), costs a
-    // thread, and two writers wait for each other with busy_timeout sleeps. Measured with
-    // `make bench` (session SSO, one core): 8 connections 1130/s, 2 connections 1404/s, and with
-    // group commit and background checkpoints 1 connection about 5 % more than 2.
-    opts.max_connections(if sqlite { 1 } else { 32 })
-        .min_connections(1)
-        .connect_timeout(Duration::from_secs(10))
-        // No round trip to the database before every use of a pooled connection; a broken
-        // connection shows up as the error of the statement itself.
-        .test_before_acquire(false)
-        .sqlx_logging(false);
-    if sqlite {
-        // Set on every pooled connection (a PRAGMA sent through the pool reaches only one):
-        // WAL lets readers run beside the writer, busy_timeout makes writers wait, NORMAL
-        // synchronous is durable in WAL mode except for the last commits on power loss.
-        opts.map_sqlx_sqlite_opts(|o| {
-            o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
-                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
-                .busy_timeout(Duration::from_secs(5))
-                .foreign_keys(true)
-                // The server checkpoints the WAL in the background (`checkpoint`), so commits
-                // do not wait for the checkpoint's fsync; this bound is a backstop for other
-                // users of the file (the CLI) and in case the background checkpoints fall behind.
-                .pragma("wal_autocheckpoint", WAL_AUTOCHECKPOINT_PAGES.to_string())
-        });
+#[derive(Clone)]
+pub struct Store {
+    db: DatabaseConnection,
+    /// The pool under `db`, for the write probe.
+    raw: pool::RawPool,
+    health: Arc<health::Health>,
+    settings: pool::Settings,
+    /// For the write probe's row.
+    clock: SharedClock,
+    /// Issued assertions waiting for their (group) commit.
+    assertions: Arc<assertions::AssertionQueue>,
+    url: Arc<str>,
+    /// SQLite: a connection of its own for WAL checkpoints (opened on first use), so that the
+    /// checkpoint's fsync never holds the connection the requests use; dropped after a failure.
+    checkpointer: Arc<tokio::sync::Mutex<Option<sea_orm::sqlx::SqlitePool>>>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("backend", &self.db.get_database_backend())
+            .finish_non_exhaustive()
     }
-    opts
 }
 
 impl Store {
+    /// For the command line (migrations, user administration): no statement time limit.
     pub async fn connect(url: &str) -> Result<Store, StorageError> {
+        let clock: SharedClock = Arc::new(crate::clock::SystemClock);
+        Store::open(url, pool::Settings::maintenance(), clock)
+    }
+
+    /// For the server: bounded waits for a connection and for each statement, from `[storage]`,
+    /// and the write probe every second (it ends when the last clone of the store is dropped).
+    pub async fn connect_with(
+        url: &str,
+        cfg: &crate::config::StorageConfig,
+        clock: SharedClock,
+    ) -> Result<Store, StorageError> {
+        let store = Store::open(url, pool::Settings::server(cfg), clock)?;
+        health::spawn_prober(
+            Arc::downgrade(&store.health),
+            store.raw.clone(),
+            store.clock.clone(),
+            store.probe_bound(),
+        );
+        Ok(store)
+    }
+
+    fn open(
+        url: &str,
+        settings: pool::Settings,
+        clock: SharedClock,
+    ) -> Result<Store, StorageError> {
         if let Some(path) = url
             .strip_prefix("sqlite://")
             .map(|p| p.split('?').next().unwrap_or(p))
@@ -101,9 +126,16 @@ impl Store {
                 }
             }
         }
-        let db = Database::connect(options(url)).await?;
+        let health = Arc::new(health::Health::default());
+        // The pool connects on first use: a database that cannot be opened now is an outage
+        // (503, /healthz) that ends by itself, not a reason to refuse to start.
+        let (db, raw) = pool::connect(url, &settings, health.clone()).map_err(StorageError::Db)?;
         Ok(Store {
             db,
+            raw,
+            health,
+            settings,
+            clock,
             assertions: Default::default(),
             url: url.into(),
             checkpointer: Default::default(),
@@ -120,7 +152,11 @@ impl Store {
     /// transaction, together with others issued at the same moment; returns when it is durable.
     /// [`StorageError::Replayed`] (and nothing written for it) if its request ID was used before.
     pub async fn record_assertion(&self, rec: AssertionRecord) -> Result<(), StorageError> {
-        assertions::record(&self.db, &self.assertions, rec).await
+        let r = assertions::record(&self.db, &self.assertions, rec).await;
+        if matches!(r, Err(StorageError::Unavailable(_))) {
+            self.health.fault();
+        }
+        r
     }
 
     /// SQLite: copies the WAL back into the database file without blocking readers or writers
@@ -131,21 +167,66 @@ impl Store {
         if self.db.get_database_backend() != sea_orm::DbBackend::Sqlite {
             return Ok(None);
         }
-        let conn = self
-            .checkpointer
-            .get_or_try_init(|| Database::connect(options(&self.url)))
-            .await?;
-        let row = conn
-            .query_one(sea_orm::Statement::from_string(
-                sea_orm::DbBackend::Sqlite,
-                "PRAGMA wal_checkpoint(PASSIVE)",
-            ))
-            .await?
-            .ok_or_else(|| StorageError::Corrupt("wal_checkpoint returned no row".into()))?;
-        // Columns: busy, log (WAL pages), checkpointed (pages copied back).
-        let log: i64 = row.try_get_by_index(1)?;
-        let done: i64 = row.try_get_by_index(2)?;
-        Ok(Some((log, done)))
+        let mut slot = self.checkpointer.lock().await;
+        let pool = match slot.as_ref() {
+            Some(p) => p.clone(),
+            None => {
+                let p = pool::checkpoint_pool(&self.url, &self.settings)?;
+                *slot = Some(p.clone());
+                p
+            }
+        };
+        let row: Result<(i64, i64, i64), _> =
+            sea_orm::sqlx::query_as("PRAGMA wal_checkpoint(PASSIVE)")
+                .fetch_one(&pool)
+                .await;
+        match row {
+            // Columns: busy, log (WAL pages), checkpointed (pages copied back).
+            Ok((_, log, done)) => Ok(Some((log, done))),
+            Err(e) => {
+                // A fresh connection next time: this one may have been opened read-only, or
+                // have seen an I/O error.
+                *slot = None;
+                pool.close().await;
+                Err(StorageError::from(DbErr::Query(
+                    sea_orm::RuntimeErr::SqlxError(e),
+                )))
+            }
+        }
+    }
+
+    /// Writes one small row (and commits) to learn whether the database can be written; runs every
+    /// second on its own task (started by [`Store::connect_with`]). A connection that fails it is
+    /// closed, so that the next one is opened afresh (e.g. writable again after a read-only
+    /// filesystem or file).
+    pub async fn probe_write(&self) -> Result<(), StorageError> {
+        health::probe(&self.health, &self.raw, &self.clock, self.probe_bound()).await
+    }
+
+    fn probe_bound(&self) -> Duration {
+        self.settings.acquire_timeout + self.settings.busy_timeout
+    }
+
+    /// Whether the database can be written now: the last probe if it is recent, else a new one
+    /// (bounded by a second, so /healthz answers even while the database hangs).
+    pub async fn health(&self) -> StorageHealth {
+        if let Some(h) = self.health.current() {
+            return h;
+        }
+        match tokio::time::timeout(Duration::from_secs(1), self.probe_write()).await {
+            Ok(Ok(())) => StorageHealth {
+                writable: !self.health.recent_fault(),
+                problem: None,
+            },
+            Ok(Err(e)) => StorageHealth {
+                writable: false,
+                problem: Some(e.to_string()),
+            },
+            Err(_) => StorageHealth {
+                writable: false,
+                problem: Some("write probe did not answer within a second".into()),
+            },
+        }
     }
 
     pub async fn ping(&self) -> Result<(), StorageError> {

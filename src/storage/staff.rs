@@ -106,7 +106,7 @@ impl Store {
             if is_unique_violation(&e) {
                 StorageError::Conflict(format!("staff username {}", s.username))
             } else {
-                StorageError::Db(e)
+                StorageError::from(e)
             }
         })?;
         audit::write(&t, ev, s.created_at).await?;

@@ -50,6 +50,10 @@ pub enum WebError {
     /// The form body is larger than the form size limit (bytes).
     #[error("form body over {0} bytes")]
     BodyTooLarge(usize),
+    /// The database cannot be used right now: 503 with `Retry-After` and a "try again in a
+    /// moment" page.
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
     /// A client certificate was presented and refused.
     #[error("client certificate refused: {0}")]
     CertRefused(String),
@@ -82,9 +86,21 @@ impl From<crate::service::client_cert::ClientCertError> for WebError {
     }
 }
 
+impl From<crate::storage::StorageError> for WebError {
+    fn from(e: crate::storage::StorageError) -> Self {
+        match e {
+            crate::storage::StorageError::Unavailable(s) => WebError::Unavailable(s),
+            other => WebError::Internal(other.to_string()),
+        }
+    }
+}
+
 impl From<crate::service::letters::LettersError> for WebError {
     fn from(e: crate::service::letters::LettersError) -> Self {
-        WebError::Internal(e.to_string())
+        match e {
+            crate::service::letters::LettersError::Storage(s) => WebError::from(s),
+            other => WebError::Internal(other.to_string()),
+        }
     }
 }
 
@@ -95,6 +111,7 @@ impl From<crate::service::activation::ActivationError> for WebError {
             ActivationError::Illegal(t) => WebError::BadRequest(t.to_string()),
             ActivationError::Invalid(s) | ActivationError::Conflict(s) => WebError::BadRequest(s),
             ActivationError::NotFound(s) => WebError::NotFound(s),
+            ActivationError::Unavailable(s) => WebError::Unavailable(s),
             ActivationError::Internal(s) => WebError::Internal(s),
         }
     }
@@ -110,6 +127,7 @@ impl From<crate::service::staff::StaffError> for WebError {
             StaffError::NoTransaction => {
                 WebError::StaffLogin(super::extract_staff::staff_next(None))
             }
+            StaffError::Unavailable(s) => WebError::Unavailable(s),
             StaffError::Internal(s) => WebError::Internal(s),
         }
     }
@@ -135,6 +153,7 @@ impl From<LoginError> for WebError {
             LoginError::NoTransaction => WebError::NoTransaction,
             LoginError::SmsPassInactive => WebError::SmsPassInactive,
             LoginError::Replayed => WebError::BadRequest("request ID already used".into()),
+            LoginError::Unavailable(s) => WebError::Unavailable(s),
             LoginError::Internal(s) => WebError::Internal(s),
         }
     }
@@ -151,6 +170,7 @@ impl WebError {
             WebError::Csrf => "error.csrf",
             WebError::SmsPassInactive => "password.smspass_inactive",
             WebError::Internal(_) => "error.internal",
+            WebError::Unavailable(_) => "error.unavailable",
             WebError::StaffLogin(_) => "staff.login_required",
             WebError::Forbidden(_) => "error.forbidden",
             WebError::NotFound(_) => "error.not_found",
@@ -170,6 +190,7 @@ impl ResponseError for WebError {
             WebError::NoTransaction => StatusCode::BAD_REQUEST,
             WebError::Csrf | WebError::SmsPassInactive => StatusCode::FORBIDDEN,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            WebError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             WebError::StaffLogin(_) => StatusCode::SEE_OTHER,
             WebError::Forbidden(_) => StatusCode::FORBIDDEN,
             WebError::NotFound(_) => StatusCode::NOT_FOUND,
@@ -201,6 +222,9 @@ impl ResponseError for WebError {
         let reference = uuid::Uuid::new_v4().simple().to_string()[..12].to_string();
         match self {
             WebError::Internal(_) => tracing::error!(reference, error = %self, "request failed"),
+            WebError::Unavailable(_) => {
+                tracing::warn!(reference, error = %self, "request refused: storage unavailable")
+            }
             _ => tracing::info!(reference, error = %self, "request refused"),
         }
         let mut resp = HttpResponse::build(self.status_code());
@@ -224,6 +248,17 @@ impl ResponseError for WebError {
 pub fn render_error_page<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorHandlerResponse<B>> {
     let (req, res) = res.into_parts();
     let status = res.status();
+    // A JSON answer (an API's own error, /healthz) is already what its client reads.
+    let json = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if json && !res.headers().contains_key(KEY_HEADER) {
+        return Ok(ErrorHandlerResponse::Response(
+            ServiceResponse::new(req, res).map_into_left_body(),
+        ));
+    }
     let reference = res
         .headers()
         .get(REF_HEADER)
@@ -262,6 +297,14 @@ pub fn render_error_page<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorH
         {
             new.append_header((name.clone(), value.clone()));
         }
+    }
+    if status == StatusCode::SERVICE_UNAVAILABLE && !res.headers().contains_key(header::RETRY_AFTER)
+    {
+        let secs = req
+            .app_data::<web::Data<AppState>>()
+            .map(|st| st.services.cfg.storage.retry_after_secs)
+            .unwrap_or(crate::config::StorageConfig::default().retry_after_secs);
+        new.insert_header((header::RETRY_AFTER, secs.to_string()));
     }
     let new = new.body(body);
     Ok(ErrorHandlerResponse::Response(

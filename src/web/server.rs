@@ -16,11 +16,13 @@ pub async fn serve(cfg: Config) -> Result<(), String> {
         .map_err(|e| e.to_string())?;
     if !services.cfg.dev_mode {
         // Outside dev mode the schema must have been migrated with `pass-idp migrate`.
-        services
-            .store
-            .ping()
-            .await
-            .map_err(|e| format!("database: {e}"))?;
+        match services.store.ping().await {
+            // An outage at start is reported (503, /healthz) and ends by itself.
+            Err(crate::storage::StorageError::Unavailable(e)) => {
+                tracing::error!(error = %e, "database unavailable at start")
+            }
+            other => other.map_err(|e| format!("database: {e}"))?,
+        }
     }
     let state = crate::app_state(services.clone()).map_err(|e| e.to_string())?;
     spawn_metadata_watch(services.registry.clone());

@@ -7,6 +7,7 @@
 
 pub mod account;
 pub mod activation;
+pub mod faults;
 pub mod journey;
 pub mod policy;
 pub mod smtp;

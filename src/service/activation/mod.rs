@@ -31,6 +31,9 @@ pub enum ActivationError {
     /// Somebody else changed the state in the meantime.
     #[error("conflict: {0}")]
     Conflict(String),
+    /// The database cannot be used right now; nothing was changed. Try again in a moment.
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
     #[error("internal: {0}")]
     Internal(String),
 }
@@ -40,6 +43,7 @@ impl From<StorageError> for ActivationError {
         match e {
             StorageError::Conflict(s) => ActivationError::Conflict(s),
             StorageError::NotFound(s) => ActivationError::NotFound(s),
+            StorageError::Unavailable(s) => ActivationError::Unavailable(s),
             other => ActivationError::Internal(other.to_string()),
         }
     }

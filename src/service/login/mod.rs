@@ -67,6 +67,9 @@ pub enum LoginError {
     /// The AuthnRequest ID was already used (replay cache); answered with a SAML status.
     #[error("request ID already used")]
     Replayed,
+    /// The database cannot be used right now; nothing was changed. Try again in a moment.
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -75,6 +78,7 @@ impl From<crate::storage::StorageError> for LoginError {
     fn from(e: crate::storage::StorageError) -> Self {
         match e {
             crate::storage::StorageError::Replayed => LoginError::Replayed,
+            crate::storage::StorageError::Unavailable(s) => LoginError::Unavailable(s),
             other => LoginError::Internal(other.to_string()),
         }
     }

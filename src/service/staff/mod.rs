@@ -28,6 +28,9 @@ pub enum StaffError {
     /// No live staff login transaction (missing/expired cookie, already finished).
     #[error("no staff login in progress")]
     NoTransaction,
+    /// The database cannot be used right now; nothing was changed. Try again in a moment.
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -36,6 +39,7 @@ impl From<StorageError> for StaffError {
     fn from(e: StorageError) -> Self {
         match e {
             StorageError::Conflict(s) => StaffError::Taken(s),
+            StorageError::Unavailable(s) => StaffError::Unavailable(s),
             other => StaffError::Internal(other.to_string()),
         }
     }

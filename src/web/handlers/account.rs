@@ -18,7 +18,7 @@ use serde_json::{json, Value};
 impl From<AccountError> for WebError {
     fn from(e: AccountError) -> Self {
         match e {
-            AccountError::Storage(e) => WebError::Internal(e.to_string()),
+            AccountError::Storage(e) => WebError::from(e),
             AccountError::Auth(e) => WebError::Internal(e.to_string()),
         }
     }

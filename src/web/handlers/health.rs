@@ -17,14 +17,26 @@ pub async fn home(st: web::Data<AppState>, lang: Lang) -> Result<HttpResponse, W
         .map_err(|e| WebError::Internal(e.to_string()))
 }
 
+/// 200 only while the database can be written (a recent small write succeeded and no write has
+/// failed since); otherwise 503 with `Retry-After`. Answers within about a second even while the
+/// database hangs: it reads the result of the write probe the server runs every second.
 pub async fn healthz(st: web::Data<AppState>) -> HttpResponse {
-    let db = st.services.store.ping().await.is_ok();
+    let health = st.services.store.health().await;
+    let db = health.writable;
     let sps = st.services.registry.snapshot().len();
     let body = json!({ "status": if db { "ok" } else { "degraded" }, "database": db, "service_providers": sps });
     if db {
         HttpResponse::Ok().json(body)
     } else {
-        HttpResponse::ServiceUnavailable().json(body)
+        if let Some(problem) = &health.problem {
+            tracing::debug!(%problem, "health: database cannot be written");
+        }
+        HttpResponse::ServiceUnavailable()
+            .insert_header((
+                header::RETRY_AFTER,
+                st.services.cfg.storage.retry_after_secs.to_string(),
+            ))
+            .json(body)
     }
 }
 
