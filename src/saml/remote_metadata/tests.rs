@@ -222,7 +222,7 @@ fn wrapped_aggregate_is_refused() {
         let xml = format!(
             r#"<md:EntitiesDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:x="urn:x" {id_attrs} validUntil="2030-01-01T00:00:00Z">{sig}{evil}{inner}</md:EntitiesDescriptor>"#
         );
-        let err = verify_aggregate(&xml, &sp_key().der(), now()).unwrap_err();
+        let err = verify_aggregate(&xml, &sp_key().der(), &rules()).unwrap_err();
         assert!(matches!(err, RemoteMetadataError::Signature(_)), "{err}");
     }
 }
