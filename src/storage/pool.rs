@@ -113,7 +113,14 @@ async fn sqlite_release_check(
         tracing::info!("SQLite connection opened before a storage fault; closed");
         return Ok(false);
     }
-    // Ask SQLite itself. This runs after any rollback still queued for the connection
+    // sqlx's count is zero: no transaction is open and no rollback of a dropped one is queued
+    // (a queued rollback is counted until the worker has run it), and sqlx lowers the count only
+    // when COMMIT or ROLLBACK succeeded, so SQLite is in autocommit too. This is the usual case
+    // and costs no round trip to the connection's worker.
+    if !conn.is_in_transaction() {
+        return Ok(true);
+    }
+    // Otherwise ask SQLite itself. This runs after any rollback still queued for the connection
     // (a dropped transaction); ROLLBACK outside a transaction fails with "no
     // transaction is active", which is the clean case.
     match sqlx::Executor::execute(&mut *conn, "ROLLBACK").await {
