@@ -116,11 +116,17 @@ impl Views {
         too_long: Option<&(String, String)>,
     ) -> String {
         let too_long = too_long.map(|(label, max)| json!({ "label": label, "max": max }));
+        // The heading says what failed: an entry, the service, or (the usual case) the login.
+        let heading = match key {
+            "error.too_long" => "error.heading.input",
+            "error.unavailable" => "error.heading.unavailable",
+            _ => "error.heading",
+        };
         self.render(
             "error",
             lang,
             "/",
-            json!({ "title": "Error", "message": key, "reference": reference,
+            json!({ "title": "Error", "heading": heading, "message": key, "reference": reference,
                 "too_long": too_long }),
         )
         .unwrap_or_else(|e| {
