@@ -1,8 +1,9 @@
 //! Login transactions, OTP challenges, failure throttles and the request-ID replay cache.
 use super::entity::{login_transaction as ltx, otp_challenge as otp, seen_request, throttle};
+use super::rate::ensure_throttle_row;
 use super::{audit, LoginTx, OtpRecord, SeenRequest, StorageError, Store};
 use crate::audit::AuditEvent;
-use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
     QueryOrder, Set, TransactionTrait,
@@ -290,20 +291,7 @@ impl Store {
         now_ms: i64,
     ) -> Result<Option<i64>, StorageError> {
         let t = self.db.begin().await?;
-        throttle::Entity::insert(throttle::ActiveModel {
-            key: Set(key.to_string()),
-            failures: Set(0),
-            window_start: Set(now_ms),
-            locked_until: Set(None),
-        })
-        .on_conflict(
-            OnConflict::column(throttle::Column::Key)
-                .do_nothing()
-                .to_owned(),
-        )
-        .do_nothing()
-        .exec(&t)
-        .await?;
+        ensure_throttle_row(&t, key, now_ms, None).await?;
         // A window that has passed starts again.
         throttle::Entity::update_many()
             .col_expr(throttle::Column::Failures, Expr::value(0))
@@ -354,20 +342,7 @@ impl Store {
         now_ms: i64,
     ) -> Result<ThrottleTake, StorageError> {
         let t = self.db.begin().await?;
-        throttle::Entity::insert(throttle::ActiveModel {
-            key: Set(key.to_string()),
-            failures: Set(0),
-            window_start: Set(now_ms),
-            locked_until: Set(None),
-        })
-        .on_conflict(
-            OnConflict::column(throttle::Column::Key)
-                .do_nothing()
-                .to_owned(),
-        )
-        .do_nothing()
-        .exec(&t)
-        .await?;
+        ensure_throttle_row(&t, key, now_ms, None).await?;
         let unlocked = Condition::any()
             .add(throttle::Column::LockedUntil.is_null())
             .add(throttle::Column::LockedUntil.lte(now_ms));

@@ -5,7 +5,7 @@
 use super::entity::throttle;
 use super::{StorageError, Store};
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, TransactionTrait};
 
 impl Store {
     /// Takes one of `max` slots of `key` in a fixed window of `window_ms`. Returns false (and counts
@@ -19,20 +19,7 @@ impl Store {
         now_ms: i64,
     ) -> Result<bool, StorageError> {
         let t = self.db.begin().await?;
-        throttle::Entity::insert(throttle::ActiveModel {
-            key: Set(key.to_string()),
-            failures: Set(0),
-            window_start: Set(now_ms),
-            locked_until: Set(Some(now_ms + window_ms)),
-        })
-        .on_conflict(
-            OnConflict::column(throttle::Column::Key)
-                .do_nothing()
-                .to_owned(),
-        )
-        .do_nothing()
-        .exec(&t)
-        .await?;
+        ensure_throttle_row(&t, key, now_ms, Some(now_ms + window_ms)).await?;
         // A window that has passed starts again.
         throttle::Entity::update_many()
             .col_expr(throttle::Column::Failures, Expr::value(0))
@@ -58,4 +45,29 @@ impl Store {
         t.commit().await?;
         Ok(taken == 1)
     }
+}
+
+/// Creates the counter row of `key` (no failures, window starting now) unless it exists; the
+/// counting that follows is done by conditional updates in the caller's transaction.
+pub(super) async fn ensure_throttle_row<C: ConnectionTrait>(
+    t: &C,
+    key: &str,
+    now_ms: i64,
+    locked_until: Option<i64>,
+) -> Result<(), StorageError> {
+    throttle::Entity::insert(throttle::ActiveModel {
+        key: Set(key.to_string()),
+        failures: Set(0),
+        window_start: Set(now_ms),
+        locked_until: Set(locked_until),
+    })
+    .on_conflict(
+        OnConflict::column(throttle::Column::Key)
+            .do_nothing()
+            .to_owned(),
+    )
+    .do_nothing()
+    .exec(t)
+    .await?;
+    Ok(())
 }
