@@ -141,6 +141,14 @@ impl Store {
         ev: &AuditEvent,
     ) -> Result<(), StorageError> {
         let txn = self.db.begin().await?;
+        // Lock the citizen's row first, so that two links prepared at the same time for one citizen
+        // take turns: the later one voids the earlier, and exactly one stays usable (PostgreSQL's
+        // READ COMMITTED would otherwise let both find nothing to void and both insert).
+        citizen::Entity::update_many()
+            .col_expr(citizen::Column::Id, Expr::col(citizen::Column::Id).into())
+            .filter(citizen::Column::Id.eq(t.citizen_id))
+            .exec(&txn)
+            .await?;
         tok::Entity::update_many()
             .col_expr(tok::Column::UsedAt, Expr::value(now_ms))
             .filter(tok::Column::CitizenId.eq(t.citizen_id))
