@@ -11,6 +11,7 @@ mod m0006_certs_letters;
 mod m0007_search_names;
 mod m0008_search_fold;
 mod m0009_storage_probe;
+mod m0010_auth_flows;
 
 pub use m0007_search_names::search_text;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0007_search_names::Migration),
             Box::new(m0008_search_fold::Migration),
             Box::new(m0009_storage_probe::Migration),
+            Box::new(m0010_auth_flows::Migration),
         ]
     }
 }

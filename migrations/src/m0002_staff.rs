@@ -98,64 +98,7 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_table(
-            Table::create()
-                .table(StaffLoginTransactions::Table)
-                .col(id_text(StaffLoginTransactions::Id))
-                .col(
-                    ColumnDef::new(StaffLoginTransactions::TokenHash)
-                        .string_len(64)
-                        .not_null()
-                        .unique_key(),
-                )
-                .col(
-                    ColumnDef::new(StaffLoginTransactions::StaffId)
-                        .string_len(64)
-                        .null(),
-                )
-                .col(
-                    ColumnDef::new(StaffLoginTransactions::PasswordAt)
-                        .big_integer()
-                        .null(),
-                )
-                .col(
-                    ColumnDef::new(StaffLoginTransactions::NextPath)
-                        .string_len(512)
-                        .not_null(),
-                )
-                .col(
-                    ColumnDef::new(StaffLoginTransactions::CodeHash)
-                        .string_len(128)
-                        .null(),
-                )
-                .col(
-                    ColumnDef::new(StaffLoginTransactions::CodeExpiresAt)
-                        .big_integer()
-                        .null(),
-                )
-                .col(
-                    ColumnDef::new(StaffLoginTransactions::Attempts)
-                        .integer()
-                        .not_null()
-                        .default(0),
-                )
-                .col(
-                    ColumnDef::new(StaffLoginTransactions::Sends)
-                        .integer()
-                        .not_null()
-                        .default(0),
-                )
-                .col(
-                    ColumnDef::new(StaffLoginTransactions::LastSentAt)
-                        .big_integer()
-                        .null(),
-                )
-                .col(ms(StaffLoginTransactions::CreatedAt))
-                .col(ms(StaffLoginTransactions::ExpiresAt))
-                .col(flag(StaffLoginTransactions::Completed))
-                .to_owned(),
-        )
-        .await?;
+        create_staff_login_table(m).await?;
         m.create_table(
             Table::create()
                 .table(StaffSessions::Table)
@@ -198,4 +141,67 @@ impl MigrationTrait for Migration {
         }
         Ok(())
     }
+}
+
+/// The staff login table as m0002 made it (also what m0010 restores when reverted).
+pub(crate) async fn create_staff_login_table(m: &SchemaManager<'_>) -> Result<(), DbErr> {
+    m.create_table(
+        Table::create()
+            .table(StaffLoginTransactions::Table)
+            .col(id_text(StaffLoginTransactions::Id))
+            .col(
+                ColumnDef::new(StaffLoginTransactions::TokenHash)
+                    .string_len(64)
+                    .not_null()
+                    .unique_key(),
+            )
+            .col(
+                ColumnDef::new(StaffLoginTransactions::StaffId)
+                    .string_len(64)
+                    .null(),
+            )
+            .col(
+                ColumnDef::new(StaffLoginTransactions::PasswordAt)
+                    .big_integer()
+                    .null(),
+            )
+            .col(
+                ColumnDef::new(StaffLoginTransactions::NextPath)
+                    .string_len(512)
+                    .not_null(),
+            )
+            .col(
+                ColumnDef::new(StaffLoginTransactions::CodeHash)
+                    .string_len(128)
+                    .null(),
+            )
+            .col(
+                ColumnDef::new(StaffLoginTransactions::CodeExpiresAt)
+                    .big_integer()
+                    .null(),
+            )
+            .col(
+                ColumnDef::new(StaffLoginTransactions::Attempts)
+                    .integer()
+                    .not_null()
+                    .default(0),
+            )
+            .col(
+                ColumnDef::new(StaffLoginTransactions::Sends)
+                    .integer()
+                    .not_null()
+                    .default(0),
+            )
+            .col(
+                ColumnDef::new(StaffLoginTransactions::LastSentAt)
+                    .big_integer()
+                    .null(),
+            )
+            .col(ms(StaffLoginTransactions::CreatedAt))
+            .col(ms(StaffLoginTransactions::ExpiresAt))
+            .col(flag(StaffLoginTransactions::Completed))
+            .to_owned(),
+    )
+    .await?;
+    Ok(())
 }

@@ -195,37 +195,7 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_table(
-            Table::create()
-                .table(PhoneVerifications::Table)
-                .col(id_text(PhoneVerifications::Id))
-                .col(text(PhoneVerifications::CitizenId, 64))
-                .col(text(PhoneVerifications::Purpose, 16))
-                .col(text(PhoneVerifications::Phone, 20))
-                .col(text(PhoneVerifications::OtpHash, 128))
-                .col(opt_text(PhoneVerifications::CodeId, 64))
-                .col(ms(PhoneVerifications::CreatedAt))
-                .col(ms(PhoneVerifications::ExpiresAt))
-                .col(count(PhoneVerifications::Attempts))
-                .col(count(PhoneVerifications::Sends))
-                .col(ms(PhoneVerifications::LastSentAt))
-                .col(opt_ms(PhoneVerifications::UsedAt))
-                .foreign_key(&mut citizen_fk(
-                    PhoneVerifications::Table,
-                    PhoneVerifications::CitizenId,
-                ))
-                .to_owned(),
-        )
-        .await?;
-        m.create_index(
-            Index::create()
-                .name("idx_phone_verifications_citizen")
-                .table(PhoneVerifications::Table)
-                .col(PhoneVerifications::CitizenId)
-                .col(PhoneVerifications::Purpose)
-                .to_owned(),
-        )
-        .await?;
+        create_phone_verifications(m).await?;
         Ok(())
     }
 
@@ -254,4 +224,40 @@ impl MigrationTrait for Migration {
         }
         Ok(())
     }
+}
+
+/// The phone verification table as m0005 made it (also what m0010 restores when reverted).
+pub(crate) async fn create_phone_verifications(m: &SchemaManager<'_>) -> Result<(), DbErr> {
+    m.create_table(
+        Table::create()
+            .table(PhoneVerifications::Table)
+            .col(id_text(PhoneVerifications::Id))
+            .col(text(PhoneVerifications::CitizenId, 64))
+            .col(text(PhoneVerifications::Purpose, 16))
+            .col(text(PhoneVerifications::Phone, 20))
+            .col(text(PhoneVerifications::OtpHash, 128))
+            .col(opt_text(PhoneVerifications::CodeId, 64))
+            .col(ms(PhoneVerifications::CreatedAt))
+            .col(ms(PhoneVerifications::ExpiresAt))
+            .col(count(PhoneVerifications::Attempts))
+            .col(count(PhoneVerifications::Sends))
+            .col(ms(PhoneVerifications::LastSentAt))
+            .col(opt_ms(PhoneVerifications::UsedAt))
+            .foreign_key(&mut citizen_fk(
+                PhoneVerifications::Table,
+                PhoneVerifications::CitizenId,
+            ))
+            .to_owned(),
+    )
+    .await?;
+    m.create_index(
+        Index::create()
+            .name("idx_phone_verifications_citizen")
+            .table(PhoneVerifications::Table)
+            .col(PhoneVerifications::CitizenId)
+            .col(PhoneVerifications::Purpose)
+            .to_owned(),
+    )
+    .await?;
+    Ok(())
 }

@@ -11,6 +11,7 @@
 //! - a client certificate counts only when it chains to a configured qualified CA at the Clock's time,
 //!   and a proxy's certificate header only from a trusted proxy address (`client_cert`).
 pub mod client_cert;
+pub mod flow;
 pub mod lockout;
 pub mod otp;
 pub mod password;

@@ -2,6 +2,7 @@
 //! of these per request.
 pub mod account;
 pub mod activation;
+pub mod authn;
 pub mod catalog;
 pub mod citizen_session;
 pub mod citizens;

@@ -1,9 +1,10 @@
 //! Building the answers to e-services: signed success Responses and SAML status Responses, always to an
 //! ACS taken from metadata.
-use super::login::{Finished, LoginError, Next, Pending};
+use super::login::{sp_of, Finished, LoginError, Next, SsoRequest};
 use super::response_decision::{Decision, Plan, Refusal};
 use super::{token_hash, Services};
 use crate::audit::{AuditEvent, AuditKind};
+use crate::auth::flow::Purpose;
 use crate::auth::session::{is_valid, SessionTimes};
 use crate::domain::citizen::Citizen;
 use crate::domain::loa::Level;
@@ -74,7 +75,7 @@ impl Services {
     /// A SAML status Response for a pending login that the citizen cancelled or that cannot finish.
     pub(crate) fn pending_status_form(
         &self,
-        pending: &Pending,
+        pending: &SsoRequest,
         top: &str,
         second: Option<&str>,
     ) -> Result<PostForm, LoginError> {
@@ -149,7 +150,7 @@ impl Services {
         &self,
         s: &SessionRecord,
         citizen: &Citizen,
-        pending: &Pending,
+        pending: &SsoRequest,
         level: Level,
         seen: Option<&SeenRequest>,
         client_addr: Option<String>,
@@ -172,7 +173,7 @@ impl Services {
 
     /// What the browser gets for a refusal: the status Response to the ACS from metadata, or the
     /// error page for an e-service that is no longer available.
-    fn refusal_answer(&self, pending: &Pending, r: Refusal) -> Result<PostForm, LoginError> {
+    fn refusal_answer(&self, pending: &SsoRequest, r: Refusal) -> Result<PostForm, LoginError> {
         tracing::info!(sp = %pending.sp, refusal = ?r, "no assertion issued");
         self.metrics
             .refused_requests
@@ -193,18 +194,17 @@ impl Services {
         &self,
         tx_id: &str,
         citizen: &Citizen,
-        pending: &Pending,
+        purpose: &Purpose,
         level: Level,
         old_session_token: Option<&str>,
         client_addr: Option<String>,
     ) -> Result<Finished, LoginError> {
-        let plan = match &pending.account_next {
-            Some(_) => None,
-            None => match self.decide_response(pending, citizen, level)? {
+        let plan = match purpose {
+            Purpose::Sso(pending) => match self.decide_response(pending, citizen, level)? {
                 Decision::Assert(plan) => Some(plan),
                 Decision::Refuse(r) => {
                     let ev = Self::refusal_event(pending, citizen, &r, client_addr);
-                    if !self.store.end_login_tx(tx_id, self.now_ms(), &ev).await? {
+                    if !self.store.end_flow(tx_id, self.now_ms(), &ev).await? {
                         return Err(LoginError::NoTransaction);
                     }
                     return Ok(Finished {
@@ -213,8 +213,17 @@ impl Services {
                     });
                 }
             },
+            Purpose::AccountPages(_) => None,
+            Purpose::StaffLogin { .. } | Purpose::PhoneProof(_) => {
+                return Err(LoginError::Internal("not a citizen login".into()))
+            }
         };
-        if !self.store.complete_login_tx(tx_id).await? {
+        let step_up = match purpose {
+            Purpose::Sso(r) => r.step_up,
+            Purpose::AccountPages(a) => a.step_up,
+            Purpose::StaffLogin { .. } | Purpose::PhoneProof(_) => false,
+        };
+        if !self.store.complete_flow(tx_id).await? {
             return Err(LoginError::NoTransaction);
         }
         let old = match old_session_token {
@@ -234,14 +243,14 @@ impl Services {
             expires_at: now + self.cfg.lifetimes.sso_absolute_secs * 1000,
             revoked: false,
         };
-        let kind = if pending.step_up {
+        let kind = if step_up {
             AuditKind::SessionUpgraded
         } else {
             AuditKind::SessionCreated
         };
         let ev = AuditEvent::new(kind)
             .citizen(&citizen.id.0)
-            .sp(&pending.sp)
+            .sp(sp_of(purpose))
             .addr(client_addr)
             .detail(serde_json::json!({ "level": level.name(), "session": rec.id }));
         self.store
@@ -251,13 +260,16 @@ impl Services {
             .assertions
             .with_label_values(&[level.name()])
             .inc();
-        let next = match (plan, &pending.account_next) {
-            (Some(plan), _) => Next::Post(
+        let next = match (plan, purpose) {
+            (Some(plan), Purpose::Sso(pending)) => Next::Post(
                 self.success_form(citizen, &rec, pending, &plan, None)
                     .await?,
             ),
-            (None, Some(path)) => Next::Redirect(path.clone()),
-            (None, None) => return Err(LoginError::Internal("login without an answer".into())),
+            (None, p) => match p.local_next() {
+                Some(path) => Next::Redirect(path.as_str().to_string()),
+                None => return Err(LoginError::Internal("login without an answer".into())),
+            },
+            (Some(_), _) => return Err(LoginError::Internal("assertion for a local login".into())),
         };
         Ok(Finished {
             next,
@@ -271,7 +283,7 @@ impl Services {
         &self,
         citizen: &Citizen,
         s: &SessionRecord,
-        pending: &Pending,
+        pending: &SsoRequest,
         plan: &Plan,
         seen: Option<&SeenRequest>,
     ) -> Result<PostForm, LoginError> {

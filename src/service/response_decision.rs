@@ -9,9 +9,10 @@
 //! - a NameID format the policy still allows and the IdP can issue for this citizen (an e-mail NameID
 //!   only with a confirmed address) — otherwise `InvalidNameIDPolicy`;
 //! - the attributes the current policy names (`domain::release`).
-use super::login::{LoginError, Pending};
+use super::login::{LoginError, SsoRequest};
 use super::Services;
 use crate::audit::{AuditEvent, AuditKind};
+use crate::auth::flow::Purpose;
 use crate::domain::citizen::Citizen;
 use crate::domain::loa::{self, AuthnTarget, Level};
 use crate::domain::release::{release, NAME_FORMAT_URI};
@@ -58,7 +59,7 @@ impl Refusal {
 impl Services {
     /// The e-service of a pending login as the registry has it now, if it may still be answered at
     /// the ACS chosen when the request came in.
-    pub(crate) fn sp_now(&self, pending: &Pending) -> Result<Arc<ServiceProvider>, Refusal> {
+    pub(crate) fn sp_now(&self, pending: &SsoRequest) -> Result<Arc<ServiceProvider>, Refusal> {
         let sp = self
             .registry
             .snapshot()
@@ -80,7 +81,10 @@ impl Services {
 
     /// The target of the login under the e-service's current floor. A target never falls below the
     /// one decided when the request came in (the citizen was already asked for those steps).
-    fn target_now(pending: &Pending, sp: &ServiceProvider) -> Result<AuthnTarget, loa::LoaError> {
+    fn target_now(
+        pending: &SsoRequest,
+        sp: &ServiceProvider,
+    ) -> Result<AuthnTarget, loa::LoaError> {
         let requested = pending
             .requested_context
             .as_ref()
@@ -97,10 +101,10 @@ impl Services {
     /// password step: is the password enough, or is the SMS code needed too?). When the e-service is
     /// unavailable or the context can no longer be met, the level chosen at request time: the
     /// Response decision then ends the login.
-    pub(crate) fn level_needed_now(&self, pending: &Pending) -> Level {
-        if pending.account_next.is_some() {
-            return pending.target.level;
-        }
+    pub(crate) fn level_needed_now(&self, purpose: &Purpose) -> Level {
+        let Purpose::Sso(pending) = purpose else {
+            return purpose.level();
+        };
         self.sp_now(pending)
             .ok()
             .and_then(|sp| Self::target_now(pending, &sp).ok())
@@ -110,7 +114,7 @@ impl Services {
     /// Decides the Response for `citizen`, who has authenticated at `achieved`.
     pub(crate) fn decide_response(
         &self,
-        pending: &Pending,
+        pending: &SsoRequest,
         citizen: &Citizen,
         achieved: Level,
     ) -> Result<Decision, LoginError> {
@@ -178,7 +182,7 @@ impl Services {
 
     /// The audit record of a login that ends without an assertion.
     pub(crate) fn refusal_event(
-        pending: &Pending,
+        pending: &SsoRequest,
         citizen: &Citizen,
         refusal: &Refusal,
         addr: Option<String>,

@@ -17,7 +17,7 @@ use sea_orm::{
 };
 
 mod codes;
-pub use codes::{ActivationCodeRecord, PhoneVerificationRecord};
+pub use codes::{ActivationCodeRecord, PhoneProofEnd};
 
 /// An activation request as stored.
 #[derive(Debug, Clone)]

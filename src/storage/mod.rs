@@ -3,7 +3,7 @@ mod accounts;
 pub use accounts::{NewEmailToken, TokenEffect, TokenPurpose, TokenState};
 mod activation;
 pub use activation::{
-    ActivationCodeRecord, ActivationRequestRecord, IdentityCheckRecord, PhoneVerificationRecord,
+    ActivationCodeRecord, ActivationRequestRecord, IdentityCheckRecord, PhoneProofEnd,
 };
 mod assertions;
 pub use assertions::AssertionRecord;
@@ -14,6 +14,8 @@ pub use certs_letters::{LetterCounts, LetterRecord, LetterStatus, RegisteredCert
 mod citizens;
 pub use citizens::NewCitizen;
 pub mod entity;
+mod flows;
+pub use flows::{ChallengeRecord, FlowRecord, FlowStart};
 mod logins;
 pub use logins::ThrottleTake;
 mod rate;
@@ -255,4 +257,4 @@ fn is_unique_violation(e: &DbErr) -> bool {
 mod audit_query;
 pub use audit_query::AuditFilter;
 mod staff;
-pub use staff::{StaffLoginTx, StaffSessionRecord};
+pub use staff::StaffSessionRecord;

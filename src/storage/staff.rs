@@ -1,5 +1,5 @@
-//! Staff accounts, staff login transactions (password + SMS code in one row) and staff sessions.
-use super::entity::{staff, staff_login_tx as stx, staff_session as ssess};
+//! Staff accounts and staff sessions (staff logins are authentication flows: `storage::flows`).
+use super::entity::{staff, staff_session as ssess};
 use super::{audit, is_unique_violation, StorageError, Store};
 use crate::audit::AuditEvent;
 use crate::domain::ids::{PhoneNumber, Username};
@@ -9,24 +9,6 @@ use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
     TransactionTrait,
 };
-
-/// A staff login in progress. The code fields are those of the newest SMS code.
-#[derive(Debug, Clone)]
-pub struct StaffLoginTx {
-    pub id: String,
-    pub token_hash: String,
-    pub staff_id: Option<String>,
-    pub password_at: Option<i64>,
-    pub next_path: String,
-    pub code_hash: Option<String>,
-    pub code_expires_at: Option<i64>,
-    pub attempts: i32,
-    pub sends: i32,
-    pub last_sent_at: Option<i64>,
-    pub created_at: i64,
-    pub expires_at: i64,
-    pub completed: bool,
-}
 
 #[derive(Debug, Clone)]
 pub struct StaffSessionRecord {
@@ -50,24 +32,6 @@ fn member(m: staff::Model) -> Result<StaffMember, StorageError> {
         created_at: m.created_at,
         id: m.id,
     })
-}
-
-fn tx_from(m: stx::Model) -> StaffLoginTx {
-    StaffLoginTx {
-        id: m.id,
-        token_hash: m.token_hash,
-        staff_id: m.staff_id,
-        password_at: m.password_at,
-        next_path: m.next_path,
-        code_hash: m.code_hash,
-        code_expires_at: m.code_expires_at,
-        attempts: m.attempts,
-        sends: m.sends,
-        last_sent_at: m.last_sent_at,
-        created_at: m.created_at,
-        expires_at: m.expires_at,
-        completed: m.completed,
-    }
 }
 
 fn session_from(m: ssess::Model) -> StaffSessionRecord {
@@ -176,136 +140,19 @@ impl Store {
         member(m)
     }
 
-    pub async fn create_staff_login_tx(&self, tx: &StaffLoginTx) -> Result<(), StorageError> {
-        stx::ActiveModel {
-            id: Set(tx.id.clone()),
-            token_hash: Set(tx.token_hash.clone()),
-            staff_id: Set(None),
-            password_at: Set(None),
-            next_path: Set(tx.next_path.clone()),
-            code_hash: Set(None),
-            code_expires_at: Set(None),
-            attempts: Set(0),
-            sends: Set(0),
-            last_sent_at: Set(None),
-            created_at: Set(tx.created_at),
-            expires_at: Set(tx.expires_at),
-            completed: Set(false),
-        }
-        .insert(&self.db)
-        .await?;
-        Ok(())
-    }
-
-    pub async fn find_staff_login_tx(
-        &self,
-        token_hash: &str,
-    ) -> Result<Option<StaffLoginTx>, StorageError> {
-        Ok(stx::Entity::find()
-            .filter(stx::Column::TokenHash.eq(token_hash))
-            .one(&self.db)
-            .await?
-            .map(tx_from))
-    }
-
-    /// The password step succeeded: remember who, and store the first code, with its audit records.
-    pub async fn staff_tx_password_ok(
-        &self,
-        tx_id: &str,
-        staff_id: &str,
-        now_ms: i64,
-        ev: &AuditEvent,
-    ) -> Result<(), StorageError> {
-        let t = self.db.begin().await?;
-        stx::Entity::update_many()
-            .col_expr(stx::Column::StaffId, Expr::value(staff_id))
-            .col_expr(stx::Column::PasswordAt, Expr::value(now_ms))
-            .filter(stx::Column::Id.eq(tx_id))
-            .exec(&t)
-            .await?;
-        audit::write(&t, ev, now_ms).await?;
-        t.commit().await?;
-        Ok(())
-    }
-
-    /// Stores a new code (the previous one is replaced) and resets the attempt count.
-    pub async fn staff_tx_set_code(
-        &self,
-        tx_id: &str,
-        code_hash: &str,
-        code_expires_at: i64,
-        sends: i32,
-        now_ms: i64,
-        ev: &AuditEvent,
-    ) -> Result<(), StorageError> {
-        let t = self.db.begin().await?;
-        stx::Entity::update_many()
-            .col_expr(stx::Column::CodeHash, Expr::value(code_hash))
-            .col_expr(stx::Column::CodeExpiresAt, Expr::value(code_expires_at))
-            .col_expr(stx::Column::Attempts, Expr::value(0))
-            .col_expr(stx::Column::Sends, Expr::value(sends))
-            .col_expr(stx::Column::LastSentAt, Expr::value(now_ms))
-            .filter(stx::Column::Id.eq(tx_id))
-            .exec(&t)
-            .await?;
-        audit::write(&t, ev, now_ms).await?;
-        t.commit().await?;
-        Ok(())
-    }
-
-    /// Counts one attempt before the code is compared, atomically and only while attempts remain.
-    pub async fn staff_tx_take_attempt(&self, tx_id: &str, max: i32) -> Result<bool, StorageError> {
-        let r = stx::Entity::update_many()
-            .col_expr(
-                stx::Column::Attempts,
-                Expr::col(stx::Column::Attempts).add(1),
-            )
-            .filter(stx::Column::Id.eq(tx_id))
-            .filter(stx::Column::Completed.eq(false))
-            .filter(stx::Column::CodeHash.is_not_null())
-            .filter(stx::Column::Attempts.lt(max))
-            .exec(&self.db)
-            .await?;
-        Ok(r.rows_affected == 1)
-    }
-
-    /// Voids the current code (too many wrong entries), with the audit record.
-    pub async fn staff_tx_void_code(
-        &self,
-        tx_id: &str,
-        now_ms: i64,
-        ev: &AuditEvent,
-    ) -> Result<(), StorageError> {
-        let t = self.db.begin().await?;
-        stx::Entity::update_many()
-            .col_expr(stx::Column::CodeHash, Expr::value(Option::<String>::None))
-            .filter(stx::Column::Id.eq(tx_id))
-            .exec(&t)
-            .await?;
-        audit::write(&t, ev, now_ms).await?;
-        t.commit().await?;
-        Ok(())
-    }
-
-    /// Finishes the login once: marks the transaction completed, revokes the session the browser had
+    /// Finishes the login once: marks the flow completed, revokes the session the browser had
     /// (rotation) and stores the new one, all in one transaction. `false` if it was already finished.
     pub async fn staff_login_complete(
         &self,
-        tx_id: &str,
+        flow_id: &str,
         s: &StaffSessionRecord,
         replaces_token_hash: Option<&str>,
         now_ms: i64,
         ev: &AuditEvent,
     ) -> Result<bool, StorageError> {
         let t = self.db.begin().await?;
-        let r = stx::Entity::update_many()
-            .col_expr(stx::Column::Completed, Expr::value(true))
-            .col_expr(stx::Column::CodeHash, Expr::value(Option::<String>::None))
-            .filter(stx::Column::Id.eq(tx_id))
-            .filter(stx::Column::Completed.eq(false))
-            .exec(&t)
-            .await?;
-        if r.rows_affected != 1 {
+        if !super::flows::complete_in(&t, flow_id).await? {
+            t.rollback().await?;
             return Ok(false);
         }
         if let Some(old) = replaces_token_hash {
@@ -369,14 +216,9 @@ impl Store {
         Ok(())
     }
 
-    /// Deletes expired staff login transactions and sessions.
+    /// Deletes expired staff sessions.
     pub async fn purge_staff(&self, now_ms: i64) -> Result<u64, StorageError> {
-        let mut n = stx::Entity::delete_many()
-            .filter(stx::Column::ExpiresAt.lt(now_ms))
-            .exec(&self.db)
-            .await?
-            .rows_affected;
-        n += ssess::Entity::delete_many()
+        let n = ssess::Entity::delete_many()
             .filter(ssess::Column::ExpiresAt.lt(now_ms))
             .exec(&self.db)
             .await?

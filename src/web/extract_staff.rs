@@ -15,8 +15,8 @@ use super::error::WebError;
 use super::extract::{HasCsrf, LocalPath};
 use super::state::AppState;
 use crate::domain::staff::{Role, StaffMember};
+use crate::service::authn::Flow;
 use crate::service::staff::StaffLoggedIn;
-use crate::storage::StaffLoginTx;
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
@@ -164,7 +164,7 @@ impl<T: DeserializeOwned + HasCsrf + 'static> FromRequest for StaffCsrfForm<T> {
 
 /// A live staff login transaction (the `pidp_staff_tx` cookie); without one, back to the login page.
 pub struct StaffLoginGuard {
-    pub tx: StaffLoginTx,
+    pub tx: Flow,
     pub tx_token: String,
 }
 

@@ -130,7 +130,6 @@ impl Services {
             purpose: ACTIVATE,
             phone: &phone,
             code_id: Some(code.id),
-            sends: 1,
         };
         Ok(
             match self.send_phone_code(&c, to, lang, client_addr).await? {
@@ -149,13 +148,7 @@ impl Services {
         change: bool,
     ) -> Result<Option<String>, ActivationError> {
         let purpose = if change { CHANGE } else { ACTIVATE };
-        Ok(self
-            .store
-            .pending_phone_verification(&citizen.id.0, purpose)
-            .await?
-            .filter(|v| v.expires_at > self.now_ms())
-            .and_then(|v| PhoneNumber::parse(&v.phone, "386").ok())
-            .map(|p| p.masked()))
+        self.pending_phone_masked(citizen, purpose).await
     }
 
     /// Step 2: the SMS code. On success smsPASS is active with the verified phone.
@@ -175,7 +168,8 @@ impl Services {
         let Checked::Ok(ok) = checked else {
             return Ok(checked.into());
         };
-        let (v, phone) = *ok;
+        let proven = *ok;
+        let phone = proven.phone.clone();
         let masked = phone.phone().masked();
         let from = c.smspass.clone();
         let to = from.clone().apply(Action::Activate(phone))?;
@@ -188,7 +182,7 @@ impl Services {
                 "request": from.request().map(|r| r.id.clone()),
             }));
         self.store
-            .finish_phone_verification(&v, &from, &to, self.now_ms(), &ev)
+            .finish_phone_proof(&proven.end(&c), &from, &to, self.now_ms(), &ev)
             .await?;
         Ok(PhoneOutcome::Done)
     }
@@ -308,7 +302,6 @@ impl Services {
             purpose: CHANGE,
             phone: &phone,
             code_id: None,
-            sends: 1,
         };
         Ok(
             match self.send_phone_code(&c, to, lang, client_addr).await? {
@@ -337,7 +330,8 @@ impl Services {
         let Checked::Ok(ok) = checked else {
             return Ok(checked.into());
         };
-        let (v, phone) = *ok;
+        let proven = *ok;
+        let phone = proven.phone.clone();
         let from = c.smspass.clone();
         let detail = serde_json::json!({
             "from": from.phone().map(|p| p.masked()),
@@ -350,7 +344,7 @@ impl Services {
             .addr(client_addr)
             .detail(detail);
         self.store
-            .finish_phone_verification(&v, &from, &to, self.now_ms(), &ev)
+            .finish_phone_proof(&proven.end(&c), &from, &to, self.now_ms(), &ev)
             .await?;
         Ok(PhoneOutcome::Done)
     }

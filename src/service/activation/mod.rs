@@ -49,6 +49,15 @@ impl From<StorageError> for ActivationError {
     }
 }
 
+impl From<crate::service::authn::AuthnError> for ActivationError {
+    fn from(e: crate::service::authn::AuthnError) -> Self {
+        match e {
+            crate::service::authn::AuthnError::Storage(e) => e.into(),
+            other => ActivationError::Internal(other.to_string()),
+        }
+    }
+}
+
 impl From<crate::auth::AuthError> for ActivationError {
     fn from(e: crate::auth::AuthError) -> Self {
         ActivationError::Internal(e.to_string())

@@ -1,33 +1,54 @@
-//! Proof that the citizen holds a phone: an SMS code to the number (hashed at rest, TTL, attempts and
-//! sends capped by the `[otp]` limits), typed back on the page. Wrong codes also count towards the
+//! Proof that the citizen holds a phone: an authentication flow of purpose `PhoneProof` (found by the
+//! citizen, since the citizen's own session started it) whose SMS code is sent and checked by the one
+//! code runner (`service::authn`) under the `[otp]` limits. Wrong codes also count towards the
 //! citizen's account-wide limit (`service::code_lock`), shared with the login codes.
 use super::continue_::PhoneOutcome;
 use super::{ActivationError, Services};
 use crate::audit::{AuditEvent, AuditKind};
+use crate::auth::flow::{PhoneProof, PhoneReason, Principal, PrincipalKind, Purpose};
 use crate::auth::lockout::CodeHolder;
-use crate::auth::otp;
 use crate::domain::citizen::Citizen;
 use crate::domain::ids::PhoneNumber;
 use crate::domain::smspass::VerifiedPhone;
-use crate::service::code_lock::{CodeLock, Guess, Sent};
-use crate::storage::PhoneVerificationRecord;
+use crate::service::authn::{CodeCheck, CodeResend, CodeTo, Flow, NewFlow};
+use crate::service::code_lock::Sent;
+use crate::storage::{FlowStart, PhoneProofEnd};
 
-pub const ACTIVATE: &str = "activate";
-pub const CHANGE: &str = "change";
+pub const ACTIVATE: PhoneReason = PhoneReason::Activate;
+pub const CHANGE: PhoneReason = PhoneReason::Change;
 
 /// Where a phone code goes and why.
 pub(super) struct PhoneCodeTo<'a> {
-    pub purpose: &'a str,
+    pub purpose: PhoneReason,
     pub phone: &'a PhoneNumber,
-    /// The activation code that opened the verification (purpose activate).
+    /// The activation code that opened the proof (activation).
     pub code_id: Option<String>,
-    /// Which send of this verification this is (1 = first).
-    pub sends: i32,
+}
+
+/// A phone proof that succeeded: its flow, and the phone as proven.
+pub(super) struct Proven {
+    pub flow: Flow,
+    pub phone: VerifiedPhone,
+}
+
+impl Proven {
+    /// What `Store::finish_phone_proof` needs to end it.
+    pub fn end<'a>(&'a self, citizen: &'a Citizen) -> PhoneProofEnd<'a> {
+        let code_id = match &self.flow.purpose {
+            Purpose::PhoneProof(p) => p.code_id.as_deref(),
+            _ => None,
+        };
+        PhoneProofEnd {
+            flow_id: &self.flow.id,
+            citizen_id: &citizen.id.0,
+            code_id,
+        }
+    }
 }
 
 /// The result of typing back a phone code.
 pub(super) enum Checked {
-    Ok(Box<(PhoneVerificationRecord, VerifiedPhone)>),
+    Ok(Box<Proven>),
     Wrong {
         attempts_left: i32,
     },
@@ -40,39 +61,57 @@ pub(super) enum Checked {
     },
 }
 
-fn text(lang: &str, code: &str, host: &str, ttl_minutes: i64) -> String {
-    let body = match lang {
-        "en" => format!(
-            "Code to confirm this phone for smsPASS: {code}\nValid for {ttl_minutes} min. If you did not ask for it, ignore this message."
-        ),
-        _ => format!(
-            "Koda za potrditev telefona za smsPASS: {code}\nVelja {ttl_minutes} min. Če je niste zahtevali, sporočilo prezrite."
-        ),
-    };
-    format!("{body}\n\n@{host} #{code}")
+fn citizen_principal(citizen: &Citizen) -> Principal {
+    Principal {
+        kind: PrincipalKind::Citizen,
+        id: citizen.id.0.clone(),
+    }
+}
+
+fn proof_of(flow: &Flow) -> Option<&PhoneProof> {
+    match &flow.purpose {
+        Purpose::PhoneProof(p) => Some(p),
+        _ => None,
+    }
+}
+
+fn stored_phone(flow: &Flow) -> Result<PhoneNumber, ActivationError> {
+    proof_of(flow)
+        .and_then(|p| PhoneNumber::parse(&p.phone, "386").ok())
+        .ok_or_else(|| ActivationError::Internal(format!("stored phone of {}", flow.id)))
 }
 
 impl Services {
-    /// The citizen's code counter, and the audit record naming them.
-    fn phone_code_lock(
+    /// The code runner's view of a phone proof.
+    fn phone_code_to<'a>(
+        &self,
+        citizen: &'a Citizen,
+        flow: &'a Flow,
+        phone: &'a PhoneNumber,
+        client_addr: Option<String>,
+    ) -> CodeTo<'a> {
+        CodeTo {
+            flow,
+            holder: CodeHolder::Citizen(&citizen.id.0),
+            phone,
+            audit: AuditEvent::new(AuditKind::OtpLockRefused)
+                .actor(format!("citizen:{}", citizen.username))
+                .citizen(&citizen.id.0)
+                .addr(client_addr),
+        }
+    }
+
+    /// The citizen's open phone proof for `reason`, newest first.
+    pub(super) async fn pending_phone_proof(
         &self,
         citizen: &Citizen,
-        purpose: &str,
-        client_addr: Option<String>,
-    ) -> (CodeLock<'_>, AuditEvent) {
-        let name = if purpose == CHANGE {
-            "phone_change"
-        } else {
-            "phone_activate"
-        };
-        let base = AuditEvent::new(AuditKind::OtpLockRefused)
-            .actor(format!("citizen:{}", citizen.username))
-            .citizen(&citizen.id.0)
-            .addr(client_addr);
-        (
-            self.code_lock(CodeHolder::Citizen(&citizen.id.0), name),
-            base,
-        )
+        reason: PhoneReason,
+    ) -> Result<Option<Flow>, ActivationError> {
+        Ok(self
+            .open_flows_of(&citizen_principal(citizen), "phone_proof")
+            .await?
+            .into_iter()
+            .find(|f| proof_of(f).is_some_and(|p| p.reason == reason)))
     }
 
     /// The end of the citizen's code lock, if one is in force (audited as a refusal): then no code
@@ -80,15 +119,24 @@ impl Services {
     pub(super) async fn phone_codes_locked(
         &self,
         citizen: &Citizen,
-        purpose: &str,
+        reason: PhoneReason,
         client_addr: Option<String>,
     ) -> Result<Option<i64>, ActivationError> {
-        let (lock, base) = self.phone_code_lock(citizen, purpose, client_addr);
+        let purpose = Purpose::PhoneProof(PhoneProof {
+            phone: String::new(),
+            reason,
+            code_id: None,
+        });
+        let lock = self.code_lock(CodeHolder::Citizen(&citizen.id.0), purpose.code_lock_name());
+        let base = AuditEvent::new(AuditKind::OtpLockRefused)
+            .actor(format!("citizen:{}", citizen.username))
+            .citizen(&citizen.id.0)
+            .addr(client_addr);
         Ok(lock.refused_until(&base).await?)
     }
 
-    /// Sends a new code to `phone` (unless the citizen's codes are locked); earlier unused codes of
-    /// this purpose become void.
+    /// Opens a new phone proof for `to.phone` (earlier open proofs for the same reason end) and
+    /// sends its first code, unless the citizen's codes are locked (then nothing is opened or sent).
     pub(super) async fn send_phone_code(
         &self,
         citizen: &Citizen,
@@ -96,105 +144,55 @@ impl Services {
         lang: &str,
         client_addr: Option<String>,
     ) -> Result<Sent, ActivationError> {
-        let PhoneCodeTo {
-            purpose,
-            phone,
-            code_id,
-            sends,
-        } = to;
         if let Some(until_ms) = self
-            .phone_codes_locked(citizen, purpose, client_addr.clone())
+            .phone_codes_locked(citizen, to.purpose, client_addr.clone())
             .await?
         {
             return Ok(Sent::Locked { until_ms });
         }
-        let now = self.clock.now();
-        let id = uuid::Uuid::new_v4().to_string();
-        let code = otp::generate(&self.rng, self.cfg.otp.digits);
-        let rec = PhoneVerificationRecord {
-            otp_hash: otp::hash(&self.keyed, &id, &code)?,
-            id,
-            citizen_id: citizen.id.0.clone(),
-            purpose: purpose.into(),
-            phone: phone.as_str().into(),
-            code_id,
-            created_at: now.timestamp_millis(),
-            expires_at: now.timestamp_millis() + self.cfg.otp.ttl_secs * 1000,
-            attempts: 0,
-            sends,
-            last_sent_at: now.timestamp_millis(),
-            used_at: None,
-        };
-        let ev = AuditEvent::new(AuditKind::PhoneCodeSent)
-            .actor(format!("citizen:{}", citizen.username))
-            .citizen(&citizen.id.0)
-            .addr(client_addr)
-            .detail(serde_json::json!({ "to": phone.masked(), "purpose": purpose, "send": sends }));
-        self.store.create_phone_verification(&rec, &ev).await?;
-        let t = text(
-            lang,
-            code.expose(),
-            &self.cfg.public_host(),
-            (self.cfg.otp.ttl_secs + 59) / 60,
-        );
-        self.sms
-            .send(
-                phone,
-                &t,
-                &now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            )
-            .await
-            .map_err(|e| ActivationError::Internal(format!("SMS: {e}")))?;
-        self.metrics.sms_sent.inc();
-        Ok(Sent::Yes)
+        let earlier: Vec<String> = self
+            .open_flows_of(&citizen_principal(citizen), "phone_proof")
+            .await?
+            .into_iter()
+            .filter(|f| proof_of(f).is_some_and(|p| p.reason == to.purpose))
+            .map(|f| f.id)
+            .collect();
+        let (_, flow) = self
+            .open_flow(NewFlow {
+                purpose: Purpose::PhoneProof(PhoneProof {
+                    phone: to.phone.as_str().to_string(),
+                    reason: to.purpose,
+                    code_id: to.code_id,
+                }),
+                principal: Some((citizen_principal(citizen), None)),
+                start: FlowStart {
+                    supersedes: &earlier,
+                    ..FlowStart::default()
+                },
+            })
+            .await?;
+        let code_to = self.phone_code_to(citizen, &flow, to.phone, client_addr);
+        Ok(self.send_flow_code(&code_to, 1, lang).await?)
     }
 
-    /// Sends the pending verification's code again (same number), within the `[otp]` limits.
+    /// Sends the pending proof's code again (same number), within the `[otp]` limits.
     pub(super) async fn resend_phone_code(
         &self,
         citizen: &Citizen,
-        purpose: &str,
+        reason: PhoneReason,
         lang: &str,
         client_addr: Option<String>,
     ) -> Result<PhoneOutcome, ActivationError> {
-        let Some(v) = self
-            .store
-            .pending_phone_verification(&citizen.id.0, purpose)
-            .await?
-        else {
+        let Some(flow) = self.pending_phone_proof(citizen, reason).await? else {
             return Ok(PhoneOutcome::NotExpected);
         };
-        // While the citizen's codes are locked, that is the answer (not the resend limits).
-        if let Some(until_ms) = self
-            .phone_codes_locked(citizen, purpose, client_addr.clone())
-            .await?
-        {
-            return Ok(PhoneOutcome::Locked { until_ms });
-        }
-        if v.sends >= self.cfg.otp.max_sends {
-            return Ok(PhoneOutcome::ResendRefused { wait_secs: None });
-        }
-        let now = self.now_ms();
-        let next_at = v.last_sent_at + self.cfg.otp.resend_interval_secs * 1000;
-        if now < next_at {
-            return Ok(PhoneOutcome::ResendRefused {
-                wait_secs: Some((next_at - now + 999) / 1000),
-            });
-        }
-        let phone = PhoneNumber::parse(&v.phone, "386")
-            .map_err(|_| ActivationError::Internal(format!("stored phone of {}", v.id)))?;
-        let to = PhoneCodeTo {
-            purpose,
-            phone: &phone,
-            code_id: v.code_id.clone(),
-            sends: v.sends + 1,
-        };
-        Ok(
-            match self.send_phone_code(citizen, to, lang, client_addr).await? {
-                Sent::Yes => PhoneOutcome::Resent,
-                Sent::Locked { until_ms } => PhoneOutcome::Locked { until_ms },
-            },
-        )
+        let phone = stored_phone(&flow)?;
+        let to = self.phone_code_to(citizen, &flow, &phone, client_addr);
+        Ok(match self.resend_flow_code(&to, lang).await? {
+            CodeResend::Sent => PhoneOutcome::Resent,
+            CodeResend::Refused { wait_secs } => PhoneOutcome::ResendRefused { wait_secs },
+            CodeResend::Locked { until_ms } => PhoneOutcome::Locked { until_ms },
+        })
     }
 
     /// Checks a typed phone code; the attempt is counted in the database (for the code and for the
@@ -202,73 +200,46 @@ impl Services {
     pub(super) async fn check_phone_code(
         &self,
         citizen: &Citizen,
-        purpose: &str,
+        reason: PhoneReason,
         typed: &str,
         client_addr: Option<String>,
     ) -> Result<Checked, ActivationError> {
-        let (lock, base) = self.phone_code_lock(citizen, purpose, client_addr.clone());
-        if let Some(until_ms) = lock.refused_until(&base).await? {
-            return Ok(Checked::Locked { until_ms });
-        }
-        let Some(v) = self
-            .store
-            .pending_phone_verification(&citizen.id.0, purpose)
-            .await?
-        else {
-            return Ok(Checked::Void);
+        let Some(flow) = self.pending_phone_proof(citizen, reason).await? else {
+            // No proof open: the lock (if any) is still the answer.
+            return Ok(
+                match self
+                    .phone_codes_locked(citizen, reason, client_addr)
+                    .await?
+                {
+                    Some(until_ms) => Checked::Locked { until_ms },
+                    None => Checked::Void,
+                },
+            );
         };
-        if v.expires_at <= self.now_ms() {
-            return Ok(Checked::Expired);
-        }
-        let max = self.cfg.otp.max_attempts;
-        if !self
-            .store
-            .phone_verification_take_attempt(&v.id, max)
-            .await?
-        {
-            return Ok(Checked::Void);
-        }
-        let guess = match lock.take_guess(&base).await? {
-            Guess::Allowed(g) => g,
-            Guess::Locked { until_ms } => return Ok(Checked::Locked { until_ms }),
-        };
-        if otp::matches(&self.keyed, &v.id, typed, &v.otp_hash)? {
-            lock.right(guess).await?;
-            let phone = PhoneNumber::parse(&v.phone, "386")
-                .map_err(|_| ActivationError::Internal(format!("stored phone of {}", v.id)))?;
-            return Ok(Checked::Ok(Box::new((
-                v,
-                VerifiedPhone::after_proof_of_possession(phone),
-            ))));
-        }
-        let ev = AuditEvent::new(AuditKind::PhoneCodeFailed)
-            .actor(format!("citizen:{}", citizen.username))
-            .citizen(&citizen.id.0)
-            .addr(client_addr)
-            .detail(serde_json::json!({ "purpose": purpose, "attempt": v.attempts + 1 }));
-        self.store.audit(&ev, self.now_ms()).await?;
-        if let Some(until_ms) = lock.wrong(guess, &base).await? {
-            return Ok(Checked::Locked { until_ms });
-        }
-        let left = max - (v.attempts + 1);
-        Ok(if left > 0 {
-            Checked::Wrong {
-                attempts_left: left,
-            }
-        } else {
-            Checked::Void
+        let phone = stored_phone(&flow)?;
+        let to = self.phone_code_to(citizen, &flow, &phone, client_addr);
+        Ok(match self.check_flow_code(&to, typed).await? {
+            CodeCheck::Right => Checked::Ok(Box::new(Proven {
+                phone: VerifiedPhone::after_proof_of_possession(phone),
+                flow,
+            })),
+            CodeCheck::Wrong { attempts_left } => Checked::Wrong { attempts_left },
+            CodeCheck::Expired => Checked::Expired,
+            CodeCheck::Voided { .. } => Checked::Void,
+            CodeCheck::Locked { until_ms } => Checked::Locked { until_ms },
         })
     }
-}
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn text_ends_with_the_webotp_line_in_both_languages() {
-        for lang in ["sl", "en"] {
-            let t = super::text(lang, "123456", "login.example", 5);
-            assert!(t.ends_with("@login.example #123456"), "{t}");
-            assert!(t.contains("smsPASS"));
-        }
+    /// The masked number the pending proof's code went to.
+    pub(super) async fn pending_phone_masked(
+        &self,
+        citizen: &Citizen,
+        reason: PhoneReason,
+    ) -> Result<Option<String>, ActivationError> {
+        Ok(self
+            .pending_phone_proof(citizen, reason)
+            .await?
+            .and_then(|f| stored_phone(&f).ok())
+            .map(|p| p.masked()))
     }
 }

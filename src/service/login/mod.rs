@@ -1,52 +1,22 @@
 //! The login journey: AuthnRequest → (SSO session | password → SMS code) → signed Response.
-//! State between steps lives in the `login_transactions` row named by the browser's transaction cookie,
-//! so any node can serve any step.
+//! Each login is an authentication flow (`service::authn`) of purpose `Sso` or `AccountPages`, named
+//! by the browser's transaction cookie, so any node can serve any step.
 mod account;
 mod otp_step;
 mod password_step;
 mod sso;
 
-pub use account::{AccountLoginStart, ACCOUNT_AREA};
+pub use super::authn::purposes::ACCOUNT_AREA;
+pub use account::AccountLoginStart;
 pub use otp_step::OtpOutcome;
 pub use password_step::PasswordOutcome;
 pub use sso::{SsoInput, SsoOutcome};
 
-use super::{token_hash, PostForm, Services};
-use crate::domain::loa::{AuthnTarget, Comparison, Level};
-use crate::storage::LoginTx;
-use serde::{Deserialize, Serialize};
-
-/// What the transaction remembers about the request it answers.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct Pending {
-    pub request_id: Option<String>,
-    pub sp: String,
-    pub acs_url: String,
-    pub relay_state: Option<String>,
-    pub force_authn: bool,
-    pub target: AuthnTarget,
-    pub name_id_format: String,
-    /// Step-up: the citizen is known from the SSO session; only the missing step is asked.
-    pub step_up: bool,
-    /// A login to the user pages (not for an e-service): where to go when it is done.
-    #[serde(default)]
-    pub account_next: Option<String>,
-    /// The NameID format the request asked for (None: none or unspecified), so that the format is
-    /// chosen again under the e-service's policy in force when the Response is built.
-    #[serde(default)]
-    pub requested_format: Option<String>,
-    /// The request's RequestedAuthnContext, so that the target is decided again under the policy in
-    /// force when the Response is built.
-    #[serde(default)]
-    pub requested_context: Option<RequestedContext>,
-}
-
-/// A verified RequestedAuthnContext as the login transaction keeps it.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub(crate) struct RequestedContext {
-    pub comparison: Comparison,
-    pub class_refs: Vec<String>,
-}
+use super::authn::{AuthnError, Flow};
+use super::{PostForm, Services};
+use crate::auth::flow::Purpose;
+pub(crate) use crate::auth::flow::{RequestedContext, SsoRequest};
+use crate::domain::loa::Level;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LoginError {
@@ -83,6 +53,14 @@ impl From<crate::storage::StorageError> for LoginError {
         }
     }
 }
+impl From<AuthnError> for LoginError {
+    fn from(e: AuthnError) -> Self {
+        match e {
+            AuthnError::Storage(e) => e.into(),
+            other => LoginError::Internal(other.to_string()),
+        }
+    }
+}
 impl From<crate::auth::AuthError> for LoginError {
     fn from(e: crate::auth::AuthError) -> Self {
         LoginError::Internal(e.to_string())
@@ -105,11 +83,10 @@ pub struct Finished {
     pub session_token: Option<String>,
 }
 
-/// A login transaction as the pages see it.
+/// A citizen login as the pages see it: a live flow of purpose `Sso` or `AccountPages`.
 #[derive(Debug, Clone)]
 pub struct PendingLogin {
-    pub tx: LoginTx,
-    pub(crate) pending: Pending,
+    pub flow: Flow,
     pub sp_name_sl: String,
     pub sp_name_en: String,
     /// The level the login must reach under the e-service's policy in force now.
@@ -126,49 +103,62 @@ impl PendingLogin {
     }
     /// The password step is done (or the citizen is known from the SSO session).
     pub fn password_done(&self) -> bool {
-        self.tx.citizen_id.is_some() && self.tx.password_at.is_some()
+        self.flow.password_done()
     }
     pub fn is_step_up(&self) -> bool {
-        self.pending.step_up
+        match &self.flow.purpose {
+            Purpose::Sso(r) => r.step_up,
+            Purpose::AccountPages(a) => a.step_up,
+            Purpose::StaffLogin { .. } | Purpose::PhoneProof(_) => false,
+        }
     }
     pub fn needs_sms(&self) -> bool {
         self.level_needed >= Level::SmsPass
     }
     /// A login to the user pages rather than to an e-service.
     pub fn is_account_login(&self) -> bool {
-        self.pending.account_next.is_some()
+        matches!(self.flow.purpose, Purpose::AccountPages(_))
+    }
+    /// The e-service's request, for a login to an e-service.
+    pub(crate) fn sso(&self) -> Option<&SsoRequest> {
+        match &self.flow.purpose {
+            Purpose::Sso(r) => Some(r),
+            _ => None,
+        }
+    }
+    /// The citizen this login belongs to, once known.
+    pub(crate) fn citizen_id(&self) -> Option<&str> {
+        self.flow
+            .principal_id(crate::auth::flow::PrincipalKind::Citizen)
+    }
+    /// The entity ID under which this login is recorded (the e-service, or the user pages).
+    pub(crate) fn sp_entity_id(&self) -> &str {
+        sp_of(&self.flow.purpose)
+    }
+}
+
+/// The entity ID under which a citizen login is recorded (the e-service, or the user pages).
+pub(crate) fn sp_of(p: &Purpose) -> &str {
+    match p {
+        Purpose::Sso(r) => &r.sp,
+        _ => ACCOUNT_AREA,
     }
 }
 
 impl Services {
-    /// Loads the login transaction named by the browser's cookie. Expired or finished ones are refused.
+    /// Loads the citizen login named by the browser's cookie. Expired or finished ones are refused,
+    /// and so is a flow of another purpose.
     pub async fn pending_login(&self, tx_token: &str) -> Result<PendingLogin, LoginError> {
-        let h = token_hash(&self.keyed, tx_token)?;
-        let tx = self
-            .store
-            .find_login_tx(&h)
+        let flow = self
+            .flow_by_token(tx_token)
             .await?
+            .filter(|f| matches!(f.purpose, Purpose::Sso(_) | Purpose::AccountPages(_)))
             .ok_or(LoginError::NoTransaction)?;
-        if tx.completed || tx.expires_at <= self.now_ms() {
-            return Err(LoginError::NoTransaction);
-        }
-        let pending: Pending = serde_json::from_str(&tx.request_json)
-            .map_err(|e| LoginError::Internal(format!("login transaction {}: {e}", tx.id)))?;
-        let reg = self.registry.snapshot();
-        let (sl, en) = match reg.get(&pending.sp) {
-            _ if pending.account_next.is_some() => (
-                account::AREA_NAME_SL.to_string(),
-                account::AREA_NAME_EN.to_string(),
-            ),
-            Some(sp) => (sp.display_name("sl"), sp.display_name("en")),
-            None => (pending.sp.clone(), pending.sp.clone()),
-        };
-        let level_needed = self.level_needed_now(&pending);
+        let level_needed = self.level_needed_now(&flow.purpose);
         Ok(PendingLogin {
-            tx,
-            pending,
-            sp_name_sl: sl,
-            sp_name_en: en,
+            sp_name_sl: self.purpose_label(&flow.purpose, "sl"),
+            sp_name_en: self.purpose_label(&flow.purpose, "en"),
+            flow,
             level_needed,
         })
     }

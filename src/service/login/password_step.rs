@@ -1,6 +1,7 @@
 //! Step 2: username and password.
 use super::{Finished, LoginError, PendingLogin};
 use crate::audit::{AuditEvent, AuditKind};
+use crate::auth::flow::{Principal, PrincipalKind};
 use crate::auth::lockout::{account_key, address_key};
 use crate::auth::Secret;
 use crate::domain::ids::Username;
@@ -45,7 +46,7 @@ impl Services {
         keys.extend(addr.clone());
         if let Some(until_ms) = self.store.throttle_locked_until(&keys, now).await? {
             let ev = AuditEvent::new(AuditKind::LoginThrottled)
-                .sp(&login.tx.sp_entity_id)
+                .sp(login.sp_entity_id())
                 .addr(client_addr.clone())
                 .detail(serde_json::json!({ "username": normalised }));
             self.store.audit(&ev, now).await?;
@@ -91,7 +92,7 @@ impl Services {
                     locked = locked.max(by_addr);
                 }
                 let mut ev = AuditEvent::new(AuditKind::LoginPasswordFailed)
-                    .sp(&login.tx.sp_entity_id)
+                    .sp(login.sp_entity_id())
                     .addr(client_addr)
                     .detail(
                         serde_json::json!({ "username": normalised, "known": found.is_some(),
@@ -119,19 +120,21 @@ impl Services {
             return Ok(PasswordOutcome::AccountLocked);
         }
         // Step-up transactions already know the citizen: the password must belong to the same one.
-        if let Some(known) = &login.tx.citizen_id {
-            if *known != citizen.id.0 {
+        if let Some(known) = login.citizen_id() {
+            if known != citizen.id.0 {
                 return Ok(PasswordOutcome::Invalid);
             }
         }
         self.store.throttle_clear(&acct).await?;
         let ev = AuditEvent::new(AuditKind::LoginPasswordOk)
             .citizen(&citizen.id.0)
-            .sp(&login.tx.sp_entity_id)
+            .sp(login.sp_entity_id())
             .addr(client_addr.clone());
-        self.store
-            .login_tx_password_ok(&login.tx.id, &citizen.id.0, now, &ev)
-            .await?;
+        let principal = Principal {
+            kind: PrincipalKind::Citizen,
+            id: citizen.id.0.clone(),
+        };
+        self.flow_password_ok(&login.flow, &principal, &ev).await?;
         self.metrics
             .logins
             .with_label_values(&["password", "ok"])
@@ -140,17 +143,19 @@ impl Services {
         // e-service the policy in force decides (its level may have been raised since the request:
         // the login continues with the code); one that is no longer available ends the login now,
         // before a code is sent.
-        let sms_needed = if login.is_account_login() {
-            login.pending.target.level > Level::Password || citizen.smspass.login_phone().is_some()
-        } else {
-            self.sp_now(&login.pending).is_ok() && login.needs_sms()
+        let sms_needed = match login.sso() {
+            None => {
+                login.flow.purpose.level() > Level::Password
+                    || citizen.smspass.login_phone().is_some()
+            }
+            Some(req) => self.sp_now(req).is_ok() && login.needs_sms(),
         };
         if !sms_needed {
             let done = self
                 .finish_login(
-                    &login.tx.id,
+                    &login.flow.id,
                     &citizen,
-                    &login.pending,
+                    &login.flow.purpose,
                     Level::Password,
                     old_session_token,
                     client_addr,
@@ -163,7 +168,7 @@ impl Services {
         };
         Ok(
             match self
-                .send_code(login, &citizen.id.0, &phone, 1, lang, client_addr)
+                .send_login_code(login, &citizen.id.0, &phone, 1, lang, client_addr)
                 .await?
             {
                 Sent::Yes => PasswordOutcome::CodeSent,

@@ -1,6 +1,7 @@
 //! Step 1: an AuthnRequest arrives at /saml/sso.
-use super::{LoginError, Pending, RequestedContext};
+use super::{LoginError, RequestedContext, SsoRequest};
 use crate::audit::{AuditEvent, AuditKind};
+use crate::auth::flow::{Principal, PrincipalKind, Purpose};
 use crate::domain::loa::{self, Comparison};
 use crate::saml::binding::{self, InboundMessage};
 use crate::saml::nameid::choose_format;
@@ -9,9 +10,10 @@ use crate::saml::request::{
     self, Refusal, RequestError, UnverifiedAuthnRequest, VerifiedAuthnRequest,
 };
 use crate::saml::types::{nameid, status};
+use crate::service::authn::NewFlow;
 use crate::service::respond::StatusReply;
-use crate::service::{token_hash, PostForm, Services};
-use crate::storage::{LoginTx, SeenRequest};
+use crate::service::{PostForm, Services};
+use crate::storage::{FlowStart, SeenRequest};
 use chrono::Duration;
 use std::sync::Arc;
 
@@ -220,7 +222,7 @@ impl Services {
                 )?));
             }
         };
-        let mut pending = Pending {
+        let mut pending = SsoRequest {
             request_id: Some(v.id.clone()),
             sp: sp.metadata.entity_id.clone(),
             acs_url: v.acs_url.clone(),
@@ -229,7 +231,6 @@ impl Services {
             target,
             name_id_format,
             step_up: false,
-            account_next: None,
             requested_format,
             requested_context: v
                 .requested_authn_context
@@ -277,20 +278,6 @@ impl Services {
                 Some("no session and passive authentication requested"),
             )?));
         }
-        let now = self.now_ms();
-        let tx_token = self.rng.token();
-        let tx = LoginTx {
-            id: uuid::Uuid::new_v4().to_string(),
-            token_hash: token_hash(&self.keyed, &tx_token)?,
-            sp_entity_id: sp.metadata.entity_id.clone(),
-            request_json: serde_json::to_string(&pending)
-                .map_err(|e| LoginError::Internal(e.to_string()))?,
-            citizen_id: preset_citizen.as_ref().map(|(c, _)| c.clone()),
-            password_at: preset_citizen.as_ref().map(|(_, at)| *at),
-            created_at: now,
-            expires_at: now + self.cfg.lifetimes.login_transaction_secs * 1000,
-            completed: false,
-        };
         let ev = AuditEvent::new(AuditKind::LoginStarted)
             .sp(&sp.metadata.entity_id)
             .addr(client_addr)
@@ -306,8 +293,24 @@ impl Services {
             Some((c, _)) => ev.citizen(c),
             None => ev,
         };
-        self.store
-            .create_login_tx(&tx, Some(seen), now, &ev)
+        let (tx_token, _) = self
+            .open_flow(NewFlow {
+                purpose: Purpose::Sso(Box::new(pending)),
+                principal: preset_citizen.map(|(id, at)| {
+                    (
+                        Principal {
+                            kind: PrincipalKind::Citizen,
+                            id,
+                        },
+                        Some(at),
+                    )
+                }),
+                start: FlowStart {
+                    seen: Some(seen),
+                    audit: Some(&ev),
+                    ..FlowStart::default()
+                },
+            })
             .await?;
         Ok(SsoOutcome::Login { tx_token })
     }

@@ -1,18 +1,20 @@
 //! Staff login: username + password, then a one-time code by SMS to the staff phone, then a server-side
-//! staff session. State between the steps lives in a `staff_login_transactions` row named by a cookie.
+//! staff session. The login is an authentication flow of purpose `StaffLogin` named by a cookie.
 //! Failures look alike (unknown user, wrong password, locked account) and are throttled in the database.
 use super::{StaffError, STAFF_ABSOLUTE_SECS, STAFF_IDLE_SECS};
 use crate::audit::{AuditEvent, AuditKind};
+use crate::auth::flow::{Principal, PrincipalKind, Purpose};
 use crate::auth::lockout::{account_key, address_key, CodeHolder};
 use crate::auth::session::{is_valid, SessionTimes};
 use crate::auth::tokens::ct_eq;
-use crate::auth::{otp, Secret};
+use crate::auth::Secret;
 use crate::domain::ids::Username;
 use crate::domain::local_path::LocalPath;
 use crate::domain::staff::StaffMember;
-use crate::service::code_lock::{CodeLock, Guess, Sent};
+use crate::service::authn::{CodeCheck, CodeResend, CodeTo, Flow, NewFlow};
+use crate::service::code_lock::Sent;
 use crate::service::{token_hash, Services};
-use crate::storage::{StaffLoginTx, StaffSessionRecord};
+use crate::storage::{FlowStart, StaffSessionRecord};
 use chrono::{DateTime, Duration, Utc};
 
 pub(super) fn account_throttle_key(username_normalised: &str) -> String {
@@ -60,7 +62,21 @@ pub enum StaffCodeOutcome {
     NeedPassword,
 }
 
-const PURPOSE: &str = "staff_login";
+/// The code runner's view of a staff login: the member's code, to their staff phone.
+fn staff_code_to<'a>(
+    tx: &'a Flow,
+    member: &'a StaffMember,
+    client_addr: Option<String>,
+) -> CodeTo<'a> {
+    CodeTo {
+        flow: tx,
+        holder: CodeHolder::Staff(&member.id),
+        phone: &member.phone,
+        audit: AuditEvent::new(AuditKind::OtpLockRefused)
+            .actor(member.actor())
+            .addr(client_addr),
+    }
+}
 
 /// A valid staff session and who it belongs to.
 #[derive(Debug, Clone)]
@@ -74,41 +90,26 @@ fn at(ms: i64) -> DateTime<Utc> {
 }
 
 impl Services {
-    /// Opens a staff login transaction that ends at `next`; returns the cookie token.
+    /// Opens a staff login flow that ends at `next`; returns the cookie token.
     pub async fn staff_login_start(&self, next: &LocalPath) -> Result<String, StaffError> {
-        let token = self.rng.token();
-        let now = self.now_ms();
-        let tx = StaffLoginTx {
-            id: uuid::Uuid::new_v4().to_string(),
-            token_hash: token_hash(&self.keyed, &token)?,
-            staff_id: None,
-            password_at: None,
-            next_path: next.as_str().to_string(),
-            code_hash: None,
-            code_expires_at: None,
-            attempts: 0,
-            sends: 0,
-            last_sent_at: None,
-            created_at: now,
-            expires_at: now + self.cfg.lifetimes.login_transaction_secs * 1000,
-            completed: false,
-        };
-        self.store.create_staff_login_tx(&tx).await?;
+        let (token, _) = self
+            .open_flow(NewFlow {
+                purpose: Purpose::StaffLogin {
+                    next: next.as_str().to_string(),
+                },
+                principal: None,
+                start: FlowStart::default(),
+            })
+            .await?;
         Ok(token)
     }
 
-    /// The live staff login transaction named by the cookie.
-    pub async fn staff_pending(&self, tx_token: &str) -> Result<StaffLoginTx, StaffError> {
-        let h = token_hash(&self.keyed, tx_token)?;
-        let tx = self
-            .store
-            .find_staff_login_tx(&h)
+    /// The live staff login flow named by the cookie.
+    pub async fn staff_pending(&self, tx_token: &str) -> Result<Flow, StaffError> {
+        self.flow_by_token(tx_token)
             .await?
-            .ok_or(StaffError::NoTransaction)?;
-        if tx.completed || tx.expires_at <= self.now_ms() {
-            return Err(StaffError::NoTransaction);
-        }
-        Ok(tx)
+            .filter(|f| matches!(f.purpose, Purpose::StaffLogin { .. }))
+            .ok_or(StaffError::NoTransaction)
     }
 
     /// CSRF token of a staff form: bound to the staff login transaction cookie or the staff session
@@ -126,7 +127,7 @@ impl Services {
 
     pub async fn staff_submit_password(
         &self,
-        tx: &StaffLoginTx,
+        tx: &Flow,
         username_raw: &str,
         password: &Secret,
         client_addr: Option<String>,
@@ -195,88 +196,20 @@ impl Services {
         let ev = AuditEvent::new(AuditKind::StaffPasswordOk)
             .actor(member.actor())
             .addr(client_addr.clone());
-        self.store
-            .staff_tx_password_ok(&tx.id, &member.id, now, &ev)
-            .await?;
-        Ok(
-            match self
-                .staff_send_code(tx, &member, 1, lang, client_addr)
-                .await?
-            {
-                Sent::Yes => StaffPasswordOutcome::CodeSent,
-                Sent::Locked { until_ms } => StaffPasswordOutcome::CodeLocked { until_ms },
-            },
-        )
-    }
-
-    /// The staff member's code counter, and the audit record naming them.
-    fn staff_code_lock(
-        &self,
-        member: &StaffMember,
-        client_addr: Option<String>,
-    ) -> (CodeLock<'_>, AuditEvent) {
-        let base = AuditEvent::new(AuditKind::OtpLockRefused)
-            .actor(member.actor())
-            .addr(client_addr);
-        (self.code_lock(CodeHolder::Staff(&member.id), PURPOSE), base)
-    }
-
-    async fn staff_send_code(
-        &self,
-        tx: &StaffLoginTx,
-        member: &StaffMember,
-        sends: i32,
-        lang: &str,
-        client_addr: Option<String>,
-    ) -> Result<Sent, StaffError> {
-        let (lock, base) = self.staff_code_lock(member, client_addr.clone());
-        if let Some(until_ms) = lock.refused_until(&base).await? {
-            return Ok(Sent::Locked { until_ms });
-        }
-        let now = self.clock.now();
-        let code = otp::generate(&self.rng, self.cfg.otp.digits);
-        let code_hash = otp::hash(&self.keyed, &tx.id, &code)?;
-        let ev = AuditEvent::new(AuditKind::StaffOtpSent)
-            .actor(member.actor())
-            .addr(client_addr)
-            .detail(serde_json::json!({ "to": member.phone.masked(), "send": sends }));
-        let now_ms = now.timestamp_millis();
-        self.store
-            .staff_tx_set_code(
-                &tx.id,
-                &code_hash,
-                now_ms + self.cfg.otp.ttl_secs * 1000,
-                sends,
-                now_ms,
-                &ev,
-            )
-            .await?;
-        let label = if lang == "en" {
-            "the pass-idp staff area"
-        } else {
-            "skrbniški del pass-idp"
+        let principal = Principal {
+            kind: PrincipalKind::Staff,
+            id: member.id.clone(),
         };
-        let text = crate::notify::sms::login_code_text(
-            lang,
-            label,
-            code.expose(),
-            &self.cfg.public_host(),
-            (self.cfg.otp.ttl_secs + 59) / 60,
-        );
-        self.sms
-            .send(
-                &member.phone,
-                &text,
-                &now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            )
-            .await
-            .map_err(|e| StaffError::Internal(format!("SMS: {e}")))?;
-        self.metrics.sms_sent.inc();
-        Ok(Sent::Yes)
+        self.flow_password_ok(tx, &principal, &ev).await?;
+        let to = staff_code_to(tx, &member, client_addr);
+        Ok(match self.send_flow_code(&to, 1, lang).await? {
+            Sent::Yes => StaffPasswordOutcome::CodeSent,
+            Sent::Locked { until_ms } => StaffPasswordOutcome::CodeLocked { until_ms },
+        })
     }
 
-    async fn staff_of_tx(&self, tx: &StaffLoginTx) -> Result<Option<StaffMember>, StaffError> {
-        let (Some(id), Some(_)) = (&tx.staff_id, tx.password_at) else {
+    async fn staff_of_tx(&self, tx: &Flow) -> Result<Option<StaffMember>, StaffError> {
+        let (Some(id), Some(_)) = (tx.principal_id(PrincipalKind::Staff), tx.password_at) else {
             return Ok(None);
         };
         Ok(self.store.get_staff(id).await?.filter(|m| !m.locked))
@@ -285,42 +218,24 @@ impl Services {
     /// "Send a new code": limited in number and spaced in time, like the citizens' codes.
     pub async fn staff_resend_code(
         &self,
-        tx: &StaffLoginTx,
+        tx: &Flow,
         lang: &str,
         client_addr: Option<String>,
     ) -> Result<StaffCodeOutcome, StaffError> {
         let Some(member) = self.staff_of_tx(tx).await? else {
             return Ok(StaffCodeOutcome::NeedPassword);
         };
-        // While the account's codes are locked, that is the answer (not the resend limits).
-        let (lock, base) = self.staff_code_lock(&member, client_addr.clone());
-        if let Some(until_ms) = lock.refused_until(&base).await? {
-            return Ok(StaffCodeOutcome::Locked { until_ms });
-        }
-        if tx.sends >= self.cfg.otp.max_sends {
-            return Ok(StaffCodeOutcome::ResendRefused { wait_secs: None });
-        }
-        let now = self.now_ms();
-        let next_at = tx.last_sent_at.unwrap_or(0) + self.cfg.otp.resend_interval_secs * 1000;
-        if now < next_at {
-            return Ok(StaffCodeOutcome::ResendRefused {
-                wait_secs: Some((next_at - now + 999) / 1000),
-            });
-        }
-        Ok(
-            match self
-                .staff_send_code(tx, &member, tx.sends + 1, lang, client_addr)
-                .await?
-            {
-                Sent::Yes => StaffCodeOutcome::Resent,
-                Sent::Locked { until_ms } => StaffCodeOutcome::Locked { until_ms },
-            },
-        )
+        let to = staff_code_to(tx, &member, client_addr);
+        Ok(match self.resend_flow_code(&to, lang).await? {
+            CodeResend::Sent => StaffCodeOutcome::Resent,
+            CodeResend::Refused { wait_secs } => StaffCodeOutcome::ResendRefused { wait_secs },
+            CodeResend::Locked { until_ms } => StaffCodeOutcome::Locked { until_ms },
+        })
     }
 
     pub async fn staff_submit_code(
         &self,
-        tx: &StaffLoginTx,
+        tx: &Flow,
         typed: &str,
         client_addr: Option<String>,
         old_session_token: Option<&str>,
@@ -328,79 +243,49 @@ impl Services {
         let Some(member) = self.staff_of_tx(tx).await? else {
             return Ok(StaffCodeOutcome::NeedPassword);
         };
-        let ev = |kind| {
-            AuditEvent::new(kind)
-                .actor(member.actor())
-                .addr(client_addr.clone())
-        };
-        // The account's count of wrong codes (all its logins): checked before anything else.
-        let (lock, base) = self.staff_code_lock(&member, client_addr.clone());
-        if let Some(until_ms) = lock.refused_until(&base).await? {
-            return Ok(StaffCodeOutcome::Locked { until_ms });
-        }
-        let can_resend = tx.sends < self.cfg.otp.max_sends;
-        let (Some(code_hash), Some(expires)) = (&tx.code_hash, tx.code_expires_at) else {
-            return Ok(StaffCodeOutcome::Voided { can_resend });
-        };
-        let now = self.now_ms();
-        if expires <= now {
-            return Ok(StaffCodeOutcome::Expired);
-        }
-        let max = self.cfg.otp.max_attempts;
-        if !self.store.staff_tx_take_attempt(&tx.id, max).await? {
-            return Ok(StaffCodeOutcome::Voided { can_resend });
-        }
-        let guess = match lock.take_guess(&base).await? {
-            Guess::Allowed(g) => g,
-            Guess::Locked { until_ms } => return Ok(StaffCodeOutcome::Locked { until_ms }),
-        };
-        if otp::matches(&self.keyed, &tx.id, typed, code_hash)? {
-            lock.right(guess).await?;
-            let token = self.rng.token();
-            let rec = StaffSessionRecord {
-                id: uuid::Uuid::new_v4().to_string(),
-                token_hash: token_hash(&self.keyed, &token)?,
-                staff_id: member.id.clone(),
-                created_at: now,
-                last_seen_at: now,
-                expires_at: now + STAFF_ABSOLUTE_SECS * 1000,
-                revoked: false,
-            };
-            let old = old_session_token
-                .map(|t| token_hash(&self.keyed, t))
-                .transpose()?;
-            let ev = ev(AuditKind::StaffLogin).detail(serde_json::json!({
-                "roles": member.roles.to_list(), "session": rec.id }));
-            if !self
-                .store
-                .staff_login_complete(&tx.id, &rec, old.as_deref(), now, &ev)
-                .await?
-            {
-                return Err(StaffError::NoTransaction);
+        let to = staff_code_to(tx, &member, client_addr.clone());
+        match self.check_flow_code(&to, typed).await? {
+            CodeCheck::Right => {}
+            CodeCheck::Wrong { attempts_left } => {
+                return Ok(StaffCodeOutcome::Wrong { attempts_left })
             }
-            return Ok(StaffCodeOutcome::Done {
-                session_token: token,
-                next: tx.next_path.clone(),
-            });
+            CodeCheck::Expired => return Ok(StaffCodeOutcome::Expired),
+            CodeCheck::Voided { can_resend } => return Ok(StaffCodeOutcome::Voided { can_resend }),
+            CodeCheck::Locked { until_ms } => return Ok(StaffCodeOutcome::Locked { until_ms }),
         }
-        let used = tx.attempts + 1;
-        let detail = serde_json::json!({ "attempts": used });
-        let locked = lock.wrong(guess, &base).await?;
-        if used >= max || locked.is_some() {
-            self.store
-                .staff_tx_void_code(&tx.id, now, &ev(AuditKind::StaffOtpFailed).detail(detail))
-                .await?;
-        } else {
-            self.store
-                .audit(&ev(AuditKind::StaffOtpFailed).detail(detail), now)
-                .await?;
+        let now = self.now_ms();
+        let token = self.rng.token();
+        let rec = StaffSessionRecord {
+            id: uuid::Uuid::new_v4().to_string(),
+            token_hash: token_hash(&self.keyed, &token)?,
+            staff_id: member.id.clone(),
+            created_at: now,
+            last_seen_at: now,
+            expires_at: now + STAFF_ABSOLUTE_SECS * 1000,
+            revoked: false,
+        };
+        let old = old_session_token
+            .map(|t| token_hash(&self.keyed, t))
+            .transpose()?;
+        let ev = AuditEvent::new(AuditKind::StaffLogin)
+            .actor(member.actor())
+            .addr(client_addr)
+            .detail(serde_json::json!({
+                "roles": member.roles.to_list(), "session": rec.id }));
+        if !self
+            .store
+            .staff_login_complete(&tx.id, &rec, old.as_deref(), now, &ev)
+            .await?
+        {
+            return Err(StaffError::NoTransaction);
         }
-        Ok(match locked {
-            Some(until_ms) => StaffCodeOutcome::Locked { until_ms },
-            None if used >= max => StaffCodeOutcome::Voided { can_resend },
-            None => StaffCodeOutcome::Wrong {
-                attempts_left: max - used,
-            },
+        let next = tx
+            .purpose
+            .local_next()
+            .map_or_else(|| "/".to_string(), |p| p.as_str().to_string());
+        Ok(StaffCodeOutcome::Done {
+            session_token: token,
+            next,
         })
     }
 

@@ -45,6 +45,15 @@ impl From<StorageError> for StaffError {
     }
 }
 
+impl From<crate::service::authn::AuthnError> for StaffError {
+    fn from(e: crate::service::authn::AuthnError) -> Self {
+        match e {
+            crate::service::authn::AuthnError::Storage(e) => e.into(),
+            other => StaffError::Internal(other.to_string()),
+        }
+    }
+}
+
 impl From<crate::auth::AuthError> for StaffError {
     fn from(e: crate::auth::AuthError) -> Self {
         StaffError::Internal(e.to_string())

@@ -1,6 +1,6 @@
 //! Activation codes (issued on approval, stored as keyed hashes, attempts counted in the row) and
 //! phone verifications (an SMS code to the number being registered).
-use super::super::entity::{activation_code as acode, phone_verification as pver};
+use super::super::entity::{activation_code as acode, auth_flow as flow};
 use super::super::{audit, StorageError, Store};
 use super::{set_request_status, set_state};
 use crate::audit::AuditEvent;
@@ -23,22 +23,12 @@ pub struct ActivationCodeRecord {
     pub used_at: Option<i64>,
 }
 
-#[derive(Debug, Clone)]
-pub struct PhoneVerificationRecord {
-    pub id: String,
-    pub citizen_id: String,
-    /// activate | change
-    pub purpose: String,
-    pub phone: String,
-    pub otp_hash: String,
-    /// The activation code that opened this verification (purpose activate).
-    pub code_id: Option<String>,
-    pub created_at: i64,
-    pub expires_at: i64,
-    pub attempts: i32,
-    pub sends: i32,
-    pub last_sent_at: i64,
-    pub used_at: Option<i64>,
+/// The phone proof that [`Store::finish_phone_proof`] ends.
+pub struct PhoneProofEnd<'a> {
+    pub flow_id: &'a str,
+    pub citizen_id: &'a str,
+    /// The activation code that opened the proof (activation), used up with it.
+    pub code_id: Option<&'a str>,
 }
 
 fn code_from(m: acode::Model) -> ActivationCodeRecord {
@@ -51,23 +41,6 @@ fn code_from(m: acode::Model) -> ActivationCodeRecord {
         expires_at: m.expires_at,
         attempts: m.attempts,
         max_attempts: m.max_attempts,
-        used_at: m.used_at,
-    }
-}
-
-fn verification_from(m: pver::Model) -> PhoneVerificationRecord {
-    PhoneVerificationRecord {
-        id: m.id,
-        citizen_id: m.citizen_id,
-        purpose: m.purpose,
-        phone: m.phone,
-        otp_hash: m.otp_hash,
-        code_id: m.code_id,
-        created_at: m.created_at,
-        expires_at: m.expires_at,
-        attempts: m.attempts,
-        sends: m.sends,
-        last_sent_at: m.last_sent_at,
         used_at: m.used_at,
     }
 }
@@ -150,9 +123,13 @@ impl Store {
                 "activation code {old_code_id} is no longer unused"
             )));
         }
-        pver::Entity::delete_many()
-            .filter(pver::Column::CodeId.eq(old_code_id))
-            .filter(pver::Column::UsedAt.is_null())
+        // The phone proof that the old code opened (if any) ends with it.
+        flow::Entity::update_many()
+            .col_expr(flow::Column::Completed, Expr::value(true))
+            .filter(flow::Column::PrincipalId.eq(code.citizen_id.as_str()))
+            .filter(flow::Column::Kind.eq("phone_proof"))
+            .filter(flow::Column::Completed.eq(false))
+            .filter(flow::Column::PurposeJson.like(format!("%\"code_id\":\"{old_code_id}\"%")))
             .exec(&txn)
             .await?;
         insert_code(&txn, code, now).await?;
@@ -194,102 +171,27 @@ impl Store {
         Ok(r.rows_affected == 1)
     }
 
-    /// Stores a new verification (earlier unused ones of the same citizen and purpose become void).
-    pub async fn create_phone_verification(
+    /// Finishes a phone proof: ends its flow (once) and, for activation, marks the activation code
+    /// that opened it used (once), and moves the citizen to `to`, in one transaction.
+    pub async fn finish_phone_proof(
         &self,
-        rec: &PhoneVerificationRecord,
-        ev: &AuditEvent,
-    ) -> Result<(), StorageError> {
-        let txn = self.db.begin().await?;
-        pver::Entity::delete_many()
-            .filter(pver::Column::CitizenId.eq(rec.citizen_id.as_str()))
-            .filter(pver::Column::Purpose.eq(rec.purpose.as_str()))
-            .filter(pver::Column::UsedAt.is_null())
-            .exec(&txn)
-            .await?;
-        pver::ActiveModel {
-            id: Set(rec.id.clone()),
-            citizen_id: Set(rec.citizen_id.clone()),
-            purpose: Set(rec.purpose.clone()),
-            phone: Set(rec.phone.clone()),
-            otp_hash: Set(rec.otp_hash.clone()),
-            code_id: Set(rec.code_id.clone()),
-            created_at: Set(rec.created_at),
-            expires_at: Set(rec.expires_at),
-            attempts: Set(0),
-            sends: Set(rec.sends),
-            last_sent_at: Set(rec.last_sent_at),
-            used_at: Set(None),
-        }
-        .insert(&txn)
-        .await?;
-        audit::write(&txn, ev, rec.created_at).await?;
-        txn.commit().await?;
-        Ok(())
-    }
-
-    /// The citizen's newest unused verification for `purpose`.
-    pub async fn pending_phone_verification(
-        &self,
-        citizen_id: &str,
-        purpose: &str,
-    ) -> Result<Option<PhoneVerificationRecord>, StorageError> {
-        Ok(pver::Entity::find()
-            .filter(pver::Column::CitizenId.eq(citizen_id))
-            .filter(pver::Column::Purpose.eq(purpose))
-            .filter(pver::Column::UsedAt.is_null())
-            .order_by_desc(pver::Column::CreatedAt)
-            .one(&self.db)
-            .await?
-            .map(verification_from))
-    }
-
-    /// Counts one attempt before comparing; `false` when none remain or it is used.
-    pub async fn phone_verification_take_attempt(
-        &self,
-        id: &str,
-        max: i32,
-    ) -> Result<bool, StorageError> {
-        let r = pver::Entity::update_many()
-            .col_expr(
-                pver::Column::Attempts,
-                Expr::col(pver::Column::Attempts).add(1),
-            )
-            .filter(pver::Column::Id.eq(id))
-            .filter(pver::Column::UsedAt.is_null())
-            .filter(pver::Column::Attempts.lt(max))
-            .exec(&self.db)
-            .await?;
-        Ok(r.rows_affected == 1)
-    }
-
-    /// Finishes a verified phone registration: marks the verification (and, for activation, the
-    /// activation code) used — each only once — and moves the citizen to `to`, in one transaction.
-    pub async fn finish_phone_verification(
-        &self,
-        v: &PhoneVerificationRecord,
+        p: &PhoneProofEnd<'_>,
         from: &SmsPassState,
         to: &SmsPassState,
         now_ms: i64,
         ev: &AuditEvent,
     ) -> Result<(), StorageError> {
         let txn = self.db.begin().await?;
-        let r = pver::Entity::update_many()
-            .col_expr(pver::Column::UsedAt, Expr::value(now_ms))
-            .filter(pver::Column::Id.eq(v.id.as_str()))
-            .filter(pver::Column::UsedAt.is_null())
-            .exec(&txn)
-            .await?;
-        if r.rows_affected != 1 {
+        if !super::super::flows::complete_in(&txn, p.flow_id).await? {
             return Err(StorageError::Conflict(format!(
-                "phone verification {} already used",
-                v.id
+                "phone proof {} already used",
+                p.flow_id
             )));
         }
-        if let Some(code_id) = &v.code_id {
+        if let Some(code_id) = p.code_id {
             let r = acode::Entity::update_many()
                 .col_expr(acode::Column::UsedAt, Expr::value(now_ms))
-                .filter(acode::Column::Id.eq(code_id.as_str()))
+                .filter(acode::Column::Id.eq(code_id))
                 .filter(acode::Column::UsedAt.is_null())
                 .exec(&txn)
                 .await?;
@@ -299,7 +201,7 @@ impl Store {
                 )));
             }
         }
-        set_state(&txn, &v.citizen_id, from, to, None, now_ms).await?;
+        set_state(&txn, p.citizen_id, from, to, None, now_ms).await?;
         audit::write(&txn, ev, now_ms).await?;
         txn.commit().await?;
         Ok(())

@@ -1,21 +1,19 @@
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-#[sea_orm(table_name = "phone_verifications")]
+#[sea_orm(table_name = "auth_challenges")]
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: String,
-    pub citizen_id: String,
-    pub purpose: String,
-    pub phone: String,
-    pub otp_hash: String,
-    pub code_id: Option<String>,
+    pub flow_id: String,
+    pub destination: String,
+    pub code_hash: String,
     pub created_at: i64,
     pub expires_at: i64,
     pub attempts: i32,
     pub sends: i32,
     pub last_sent_at: i64,
-    pub used_at: Option<i64>,
+    pub spent: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
