@@ -3,9 +3,11 @@
 //! every purpose uses; and the per-purpose details (audit kinds, SMS texts) in one place
 //! (`purposes`). The login, staff and activation services chain these steps for their purposes.
 mod code;
+mod password;
 pub(crate) mod purposes;
 
 pub(crate) use code::{CodeCheck, CodeResend, CodeTo};
+pub(crate) use password::password_account_key;
 
 use super::{token_hash, Services};
 use crate::auth::flow::{Principal, PrincipalKind, Purpose};

@@ -2,7 +2,6 @@
 use super::{Finished, LoginError, PendingLogin};
 use crate::audit::{AuditEvent, AuditKind};
 use crate::auth::flow::{Principal, PrincipalKind};
-use crate::auth::lockout::{account_key, address_key};
 use crate::auth::Secret;
 use crate::domain::ids::Username;
 use crate::domain::loa::Level;
@@ -40,11 +39,9 @@ impl Services {
     ) -> Result<PasswordOutcome, LoginError> {
         let now = self.now_ms();
         let normalised = username_raw.trim().to_lowercase();
-        let acct = account_key(&normalised);
-        let addr = client_addr.as_deref().map(address_key);
-        let mut keys = vec![acct.clone()];
-        keys.extend(addr.clone());
-        if let Some(until_ms) = self.store.throttle_locked_until(&keys, now).await? {
+        let throttle =
+            self.password_throttle(PrincipalKind::Citizen, &normalised, client_addr.as_deref());
+        if let Some(until_ms) = throttle.locked_until().await? {
             let ev = AuditEvent::new(AuditKind::LoginThrottled)
                 .sp(login.sp_entity_id())
                 .addr(client_addr.clone())
@@ -67,30 +64,7 @@ impl Services {
         let citizen = match (ok, found) {
             (true, Some((c, _))) => c,
             (_, found) => {
-                let l = &self.cfg.lockout;
-                let mut locked = self
-                    .store
-                    .throttle_fail(
-                        &acct,
-                        l.account_max_failures,
-                        l.window_secs * 1000,
-                        l.lock_secs * 1000,
-                        now,
-                    )
-                    .await?;
-                if let Some(a) = &addr {
-                    let by_addr = self
-                        .store
-                        .throttle_fail(
-                            a,
-                            l.address_max_failures,
-                            l.window_secs * 1000,
-                            l.lock_secs * 1000,
-                            now,
-                        )
-                        .await?;
-                    locked = locked.max(by_addr);
-                }
+                let locked = throttle.fail().await?;
                 let mut ev = AuditEvent::new(AuditKind::LoginPasswordFailed)
                     .sp(login.sp_entity_id())
                     .addr(client_addr)
@@ -125,7 +99,7 @@ impl Services {
                 return Ok(PasswordOutcome::Invalid);
             }
         }
-        self.store.throttle_clear(&acct).await?;
+        throttle.clear().await?;
         let ev = AuditEvent::new(AuditKind::LoginPasswordOk)
             .citizen(&citizen.id.0)
             .sp(login.sp_entity_id())

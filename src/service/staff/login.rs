@@ -4,21 +4,21 @@
 use super::{StaffError, STAFF_ABSOLUTE_SECS, STAFF_IDLE_SECS};
 use crate::audit::{AuditEvent, AuditKind};
 use crate::auth::flow::{Principal, PrincipalKind, Purpose};
-use crate::auth::lockout::{account_key, address_key, CodeHolder};
+use crate::auth::lockout::CodeHolder;
 use crate::auth::session::{is_valid, SessionTimes};
 use crate::auth::tokens::ct_eq;
 use crate::auth::Secret;
 use crate::domain::ids::Username;
 use crate::domain::local_path::LocalPath;
 use crate::domain::staff::StaffMember;
-use crate::service::authn::{CodeCheck, CodeResend, CodeTo, Flow, NewFlow};
+use crate::service::authn::{password_account_key, CodeCheck, CodeResend, CodeTo, Flow, NewFlow};
 use crate::service::code_lock::Sent;
 use crate::service::{token_hash, Services};
 use crate::storage::{FlowStart, StaffSessionRecord};
 use chrono::{DateTime, Duration, Utc};
 
 pub(super) fn account_throttle_key(username_normalised: &str) -> String {
-    format!("staff:{}", account_key(username_normalised))
+    password_account_key(PrincipalKind::Staff, username_normalised)
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -135,13 +135,9 @@ impl Services {
     ) -> Result<StaffPasswordOutcome, StaffError> {
         let now = self.now_ms();
         let normalised = username_raw.trim().to_lowercase();
-        let acct = account_throttle_key(&normalised);
-        let addr = client_addr
-            .as_deref()
-            .map(|a| format!("staff:{}", address_key(a)));
-        let mut keys = vec![acct.clone()];
-        keys.extend(addr.clone());
-        if let Some(until_ms) = self.store.throttle_locked_until(&keys, now).await? {
+        let throttle =
+            self.password_throttle(PrincipalKind::Staff, &normalised, client_addr.as_deref());
+        if let Some(until_ms) = throttle.locked_until().await? {
             let ev = AuditEvent::new(AuditKind::StaffLoginThrottled)
                 .actor(format!("staff:{normalised}"))
                 .addr(client_addr)
@@ -160,19 +156,7 @@ impl Services {
         let member = match (ok, found) {
             (true, Some((m, _))) if !m.locked => m,
             (ok, found) => {
-                let l = &self.cfg.lockout;
-                let (w, lk) = (l.window_secs * 1000, l.lock_secs * 1000);
-                let mut locked = self
-                    .store
-                    .throttle_fail(&acct, l.account_max_failures, w, lk, now)
-                    .await?;
-                if let Some(a) = &addr {
-                    let by_addr = self
-                        .store
-                        .throttle_fail(a, l.address_max_failures, w, lk, now)
-                        .await?;
-                    locked = locked.max(by_addr);
-                }
+                let locked = throttle.fail().await?;
                 let reason = match (&found, ok) {
                     (None, _) => "unknown",
                     (Some(_), true) => "locked",
@@ -192,7 +176,7 @@ impl Services {
                 });
             }
         };
-        self.store.throttle_clear(&acct).await?;
+        throttle.clear().await?;
         let ev = AuditEvent::new(AuditKind::StaffPasswordOk)
             .actor(member.actor())
             .addr(client_addr.clone());
