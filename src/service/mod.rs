@@ -113,6 +113,12 @@ pub struct Services {
 }
 
 impl Services {
+    /// What `/healthz` reports: whether the database can be written, and how many e-services are
+    /// served.
+    pub async fn health_report(&self) -> (crate::storage::StorageHealth, usize) {
+        (self.store.health().await, self.registry.snapshot().len())
+    }
+
     pub fn now_ms(&self) -> i64 {
         self.clock.now().timestamp_millis()
     }

@@ -59,6 +59,13 @@ fn worst(a: CertStatus, b: CertStatus) -> CertStatus {
 
 /// Every e-service in the metadata folder (local files) that is served, ordered by entityID, plus
 /// the files that are not (cannot be loaded, or fail the checks), with the reason.
+impl Services {
+    /// The operator's list of e-services, judged at the Clock's time.
+    pub fn sp_list(&self) -> Result<SpList, SpAdminError> {
+        list(self, self.clock.now())
+    }
+}
+
 pub fn list(svc: &Services, now: DateTime<Utc>) -> Result<SpList, SpAdminError> {
     let dir = &svc.cfg.metadata_dir;
     let rules = LoadRules::Serve(ServeRules {

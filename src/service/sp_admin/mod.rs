@@ -206,6 +206,18 @@ impl Services {
 
 /// Validation report and diffs for a proposed change. Touches nothing.
 /// `policy_toml`: None keeps the current policy file.
+impl Services {
+    /// [`preview_change`] at the Clock's time.
+    pub fn sp_preview_change(
+        &self,
+        target: &SpTarget,
+        metadata_xml: &str,
+        policy_toml: Option<&str>,
+    ) -> Result<ChangePreview, SpAdminError> {
+        preview_change(self, target, metadata_xml, policy_toml, self.clock.now())
+    }
+}
+
 pub fn preview_change(
     svc: &Services,
     target: &SpTarget,

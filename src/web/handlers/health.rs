@@ -21,9 +21,8 @@ pub async fn home(st: web::Data<AppState>, lang: Lang) -> Result<HttpResponse, W
 /// failed since); otherwise 503 with `Retry-After`. Answers within about a second even while the
 /// database hangs: it reads the result of the write probe the server runs every second.
 pub async fn healthz(st: web::Data<AppState>) -> HttpResponse {
-    let health = st.services.store.health().await;
+    let (health, sps) = st.services.health_report().await;
     let db = health.writable;
-    let sps = st.services.registry.snapshot().len();
     let body = json!({ "status": if db { "ok" } else { "degraded" }, "database": db, "service_providers": sps });
     if db {
         HttpResponse::Ok().json(body)

@@ -47,7 +47,7 @@ async fn list_page(
     message: Option<String>,
     problem: Option<String>,
 ) -> Result<HttpResponse, WebError> {
-    let l = sp_admin::list(&st.services, st.services.clock.now()).map_err(admin_err)?;
+    let l = st.services.sp_list().map_err(admin_err)?;
     page(
         st,
         "operator_list",
@@ -175,14 +175,10 @@ pub async fn preview(
     if !op.csrf_ok(&st, &f.csrf_token) {
         return Err(WebError::Csrf);
     }
-    let p = sp_admin::preview_change(
-        &st.services,
-        &target(&f.entity),
-        &f.metadata,
-        policy_opt(&f.policy),
-        st.services.clock.now(),
-    )
-    .map_err(admin_err)?;
+    let p = st
+        .services
+        .sp_preview_change(&target(&f.entity), &f.metadata, policy_opt(&f.policy))
+        .map_err(admin_err)?;
     page(
         &st,
         "operator_preview",
@@ -222,7 +218,7 @@ async fn after_change(
 ) -> Result<HttpResponse, WebError> {
     match result {
         Ok(saved) => {
-            st.services.registry.reload();
+            // `save_change` has reloaded the registry.
             let what = format!("{} v{}", saved.version.entity_id, saved.version.version);
             list_page(st, op, lang, Some(what), None).await
         }
