@@ -1,10 +1,11 @@
 //! The operator area: connected e-services (SP metadata and policy files), change with preview and
 //! diff, history and restore, enable/disable. Every handler requires `OperatorSession`.
 use crate::service::sp_admin::{self, SpAdminError, SpTarget};
+use crate::web::csrf::{self, CsrfForm};
 use crate::web::error::WebError;
 use crate::web::extract::{HasCsrf, Lang};
 use crate::web::extract_input::BoundedQuery;
-use crate::web::extract_staff::{OperatorSession, StaffCsrfForm};
+use crate::web::extract_staff::OperatorSession;
 use crate::web::state::AppState;
 use actix_multipart::Multipart;
 use actix_web::{web, HttpResponse};
@@ -29,15 +30,7 @@ fn page(
                 .content_type("text/html; charset=utf-8")
                 .body(b)
         })
-        .map_err(|e| WebError::Internal(e.to_string()))
-}
-
-fn admin_err(e: SpAdminError) -> WebError {
-    match e {
-        SpAdminError::NotFound(s) => WebError::BadRequest(s),
-        SpAdminError::NoSuchVersion(v) => WebError::BadRequest(format!("version {v}")),
-        other => WebError::Internal(other.to_string()),
-    }
+        .map_err(WebError::from)
 }
 
 async fn list_page(
@@ -47,7 +40,7 @@ async fn list_page(
     message: Option<String>,
     problem: Option<String>,
 ) -> Result<HttpResponse, WebError> {
-    let l = sp_admin::list(&st.services, st.services.clock.now()).map_err(admin_err)?;
+    let l = sp_admin::list(&st.services, st.services.clock.now())?;
     page(
         st,
         "operator_list",
@@ -85,7 +78,7 @@ pub async fn edit(
     q: BoundedQuery<EntityQuery>,
 ) -> Result<HttpResponse, WebError> {
     let (metadata, policy) = match &q.entity {
-        Some(e) => sp_admin::current_files(&st.services, e).map_err(admin_err)?,
+        Some(e) => sp_admin::current_files(&st.services, e)?,
         None => (String::new(), None),
     };
     page(
@@ -181,8 +174,7 @@ pub async fn preview(
         &f.metadata,
         policy_opt(&f.policy),
         st.services.clock.now(),
-    )
-    .map_err(admin_err)?;
+    )?;
     page(
         &st,
         "operator_preview",
@@ -234,7 +226,7 @@ async fn after_change(
                 .join("; ");
             list_page(st, op, lang, None, Some(msg)).await
         }
-        Err(e) => Err(admin_err(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -251,7 +243,7 @@ pub async fn save(
     st: web::Data<AppState>,
     op: OperatorSession,
     lang: Lang,
-    form: StaffCsrfForm<SaveForm>,
+    form: CsrfForm<csrf::Staff, SaveForm>,
 ) -> Result<HttpResponse, WebError> {
     let f = form.0;
     let why = why_ok(&f.why)?;
@@ -278,7 +270,7 @@ pub async fn history(
         .entity
         .clone()
         .ok_or_else(|| WebError::BadRequest("entity missing".into()))?;
-    let mut versions = sp_admin::history(&st.services, &entity).map_err(admin_err)?;
+    let mut versions = sp_admin::history(&st.services, &entity)?;
     versions.reverse();
     page(
         &st,
@@ -311,7 +303,7 @@ pub async fn restore(
     st: web::Data<AppState>,
     op: OperatorSession,
     lang: Lang,
-    form: StaffCsrfForm<RestoreForm>,
+    form: CsrfForm<csrf::Staff, RestoreForm>,
 ) -> Result<HttpResponse, WebError> {
     let f = form.0;
     let why = why_ok(&f.why)?;
@@ -343,7 +335,7 @@ pub async fn set_enabled(
     st: web::Data<AppState>,
     op: OperatorSession,
     lang: Lang,
-    form: StaffCsrfForm<EnableForm>,
+    form: CsrfForm<csrf::Staff, EnableForm>,
 ) -> Result<HttpResponse, WebError> {
     let f = form.0;
     let why = why_ok(&f.why)?;
