@@ -14,6 +14,7 @@ pub mod client_cert;
 pub mod lockout;
 pub mod otp;
 pub mod password;
+pub mod password_policy;
 pub mod session;
 pub mod tokens;
 
