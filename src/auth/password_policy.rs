@@ -174,6 +174,14 @@ mod tests {
     }
 
     #[test]
+    fn the_documented_demo_password_passes() {
+        // README and Makefile: `make demo-user` adds it with `user add`, which uses this policy.
+        let pw = "Geslo-za-prijavo-2026";
+        let details = ["Janez", "Novak", "janez.novak@example.si"];
+        assert_eq!(check(&cfg(), pw, pw, "demo", &details), Ok(()));
+    }
+
+    #[test]
     fn minimum_length_is_configurable() {
         let c = AccountConfig {
             password_min_length: 30,
