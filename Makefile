@@ -34,9 +34,11 @@ $(VENV)/.ok: tests/python/requirements.txt
 test: test-venv
 	$(CARGO) test --workspace --all-targets -- --test-threads=2
 
+## House rules a machine can check: formatting and clippy (-D warnings) for the whole workspace,
+## the migrations crate included.
 lint:
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --all-targets -- -D warnings
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 fmt:
 	$(CARGO) fmt --all
@@ -54,6 +56,7 @@ dev-certs:
 	$(CARGO) run --release -- keys dev --out certs-dev
 
 ## Layering: only web names actix_web, only storage names sea_orm, only saml names samael.
+## (`make lint` and `make arch-check` run in CI before the tests.)
 arch-check:
 	@! grep -rlE '\bactix_web\b' src --include='*.rs' | grep -vE '^src/(web/|main\.rs|lib\.rs)'
 	@! grep -rlE '\bsea_orm\b' src --include='*.rs' | grep -vE '^src/storage/'

@@ -1,17 +1,27 @@
-//! Every refusal at the SSO endpoint, each its own test: the attack must be refused and nothing must be
-//! sent to a URL that metadata does not list.
+//! Every refusal at the SSO endpoint, each its own test: the attack must be refused with the outcome
+//! it calls for — the error page with its message, or a SAML status to the metadata ACS — and
+//! nothing must be sent to a URL that metadata does not list.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 mod common;
 
 use common::sp::{keypair, redirect_query_with, Req, RSA_SHA1, RSA_SHA256};
 use common::*;
 
-/// An error page (never a form posting anywhere).
-fn assert_error_page(p: &Page) {
+/// The error page for message `key` (its status, its text in the default language, a reference id),
+/// never a form posting anywhere.
+fn assert_error_page(p: &Page, key: &str) {
+    let status = match key {
+        "error.unknown_sp" | "error.sp_disabled" => 403,
+        _ => 400,
+    };
+    assert_eq!(p.status, status, "{key}: {}", p.body);
+    let messages = pass_idp::i18n::Messages::load().unwrap();
+    let text = messages
+        .get("sl", key)
+        .unwrap_or_else(|| panic!("no {key}"));
     assert!(
-        p.status == 400 || p.status == 403,
-        "status {} body {}",
-        p.status,
+        p.body.contains(&handlebars::html_escape(text)),
+        "expected the message {key} ({text:?}) in {}",
         p.body
     );
     assert!(
@@ -20,6 +30,16 @@ fn assert_error_page(p: &Page) {
         p.body
     );
     assert!(p.body.contains("<code>"), "error page shows a reference id");
+}
+
+/// The refusal was audited for this reason (the newest `request.refused` row).
+async fn assert_refused_because(app: &TestApp, why: &str) {
+    let rows = app.services.store.recent_audit(50).await.unwrap();
+    let row = rows
+        .iter()
+        .find(|r| r.kind == "request.refused")
+        .unwrap_or_else(|| panic!("no refusal audited: {rows:?}"));
+    assert!(row.detail.contains(why), "{why:?} not in {}", row.detail);
 }
 
 /// A SAML status Response posted to the SP's metadata ACS.
@@ -50,7 +70,10 @@ async fn unknown_sp_gets_an_error_page() {
         None,
         None,
     );
-    assert_error_page(&app.browser().get(&format!("/saml/sso?{q}")).await);
+    assert_error_page(
+        &app.browser().get(&format!("/saml/sso?{q}")).await,
+        "error.unknown_sp",
+    );
     app.stop().await;
 }
 
@@ -61,12 +84,16 @@ async fn acs_url_not_in_metadata_is_refused_without_redirect() {
     r.acs_url = Some("https://evil.example/acs".into());
     let q = sp.redirect_query(&sp.authn_request(&r, false), None, None);
     let p = app.browser().get(&format!("/saml/sso?{q}")).await;
-    assert_error_page(&p);
+    assert_error_page(&p, "error.acs");
     assert!(!p.body.contains("evil.example"));
+    assert_refused_because(&app, "evil.example/acs").await;
     let mut r = Req::new(&app.sso_url());
     r.acs_index = Some(7);
     let q = sp.redirect_query(&sp.authn_request(&r, false), None, None);
-    assert_error_page(&app.browser().get(&format!("/saml/sso?{q}")).await);
+    assert_error_page(
+        &app.browser().get(&format!("/saml/sso?{q}")).await,
+        "error.acs",
+    );
     app.stop().await;
 }
 
@@ -99,13 +126,15 @@ async fn unsigned_request_refused_when_metadata_requires_signing() {
         None,
     );
     let p = app.browser().get(&format!("/saml/sso?{q}")).await;
-    assert_ne!(p.status, 303, "must not start a login: {}", p.body);
+    assert_error_page(&p, "error.bad_request");
+    assert_refused_because(&app, "not signed but a signature is required").await;
     let body = sp.post_body(&Req::new(&app.sso_url()), false);
     let p = app
         .browser()
         .post("/saml/sso", &[("SAMLRequest", &body)])
         .await;
-    assert_ne!(p.status, 303, "must not start a login: {}", p.body);
+    assert_error_page(&p, "error.bad_request");
+    assert_refused_because(&app, "not signed but a signature is required").await;
     app.stop().await;
 }
 
@@ -119,7 +148,8 @@ async fn tampered_redirect_request_refused() {
     );
     let tampered = q.replace("RelayState=abc", "RelayState=abd");
     let p = app.browser().get(&format!("/saml/sso?{tampered}")).await;
-    assert_ne!(p.status, 303, "{}", p.body);
+    assert_error_page(&p, "error.bad_request");
+    assert_refused_because(&app, "query signature refused").await;
     // and the untampered one is accepted
     let p = app.browser().get(&format!("/saml/sso?{q}")).await;
     assert_eq!(p.status, 303, "{}", p.body);
@@ -132,21 +162,22 @@ async fn signature_by_a_certificate_not_in_metadata_refused() {
     let (other_key, _, _) = keypair("intruder");
     let xml = sp.authn_request(&Req::new(&app.sso_url()), false);
     let q = redirect_query_with(&xml, None, Some((&other_key, RSA_SHA256)));
-    assert_ne!(
-        app.browser().get(&format!("/saml/sso?{q}")).await.status,
-        303
+    assert_error_page(
+        &app.browser().get(&format!("/saml/sso?{q}")).await,
+        "error.bad_request",
     );
+    assert_refused_because(&app, "query signature refused").await;
     let r = Req::new(&app.sso_url());
     let signed = common::sp::sign_xml(&sp.authn_request(&r, true), &other_key);
     use base64::Engine;
     let body = base64::engine::general_purpose::STANDARD.encode(signed);
-    assert_ne!(
-        app.browser()
+    assert_error_page(
+        &app.browser()
             .post("/saml/sso", &[("SAMLRequest", &body)])
-            .await
-            .status,
-        303
+            .await,
+        "error.bad_request",
     );
+    assert_refused_because(&app, "does not verify with the metadata certificates").await;
     app.stop().await;
 }
 
@@ -158,10 +189,11 @@ async fn sha1_signature_refused() {
         None,
         Some(RSA_SHA1),
     );
-    assert_ne!(
-        app.browser().get(&format!("/saml/sso?{q}")).await.status,
-        303
+    assert_error_page(
+        &app.browser().get(&format!("/saml/sso?{q}")).await,
+        "error.bad_request",
     );
+    assert_refused_because(&app, "SHA-1").await;
     app.stop().await;
 }
 
@@ -243,17 +275,21 @@ async fn stale_or_future_issue_instant_refused() {
     let mut r = Req::new(&app.sso_url());
     r.issue_instant = chrono::Utc::now() - chrono::Duration::minutes(30);
     let q = sp.redirect_query(&sp.authn_request(&r, false), None, None);
-    assert_ne!(
-        app.browser().get(&format!("/saml/sso?{q}")).await.status,
-        303
+    assert_status(
+        &app.browser().get(&format!("/saml/sso?{q}")).await,
+        &sp,
+        "urn:oasis:names:tc:SAML:2.0:status:RequestDenied",
     );
+    assert_refused_because(&app, "too old").await;
     let mut r = Req::new(&app.sso_url());
     r.issue_instant = chrono::Utc::now() + chrono::Duration::minutes(30);
     let q = sp.redirect_query(&sp.authn_request(&r, false), None, None);
-    assert_ne!(
-        app.browser().get(&format!("/saml/sso?{q}")).await.status,
-        303
+    assert_status(
+        &app.browser().get(&format!("/saml/sso?{q}")).await,
+        &sp,
+        "urn:oasis:names:tc:SAML:2.0:status:RequestDenied",
     );
+    assert_refused_because(&app, "in the future").await;
     app.stop().await;
 }
 
@@ -321,7 +357,7 @@ async fn doctype_and_entities_refused() {
     for xml in [xxe, lol] {
         let q = sp.redirect_query(&xml, None, None);
         let p = app.browser().get(&format!("/saml/sso?{q}")).await;
-        assert_error_page(&p);
+        assert_error_page(&p, "error.bad_request");
         assert!(!p.body.contains("root:"), "no file contents");
         use base64::Engine;
         let body = base64::engine::general_purpose::STANDARD.encode(&xml);
@@ -329,6 +365,7 @@ async fn doctype_and_entities_refused() {
             &app.browser()
                 .post("/saml/sso", &[("SAMLRequest", &body)])
                 .await,
+            "error.bad_request",
         );
     }
     app.stop().await;
@@ -346,7 +383,10 @@ async fn redirect_payload_inflating_past_the_cap_refused() {
     );
     let q = sp.redirect_query(&big, None, None);
     assert!(q.len() < 100_000, "the deflated form is small");
-    assert_error_page(&app.browser().get(&format!("/saml/sso?{q}")).await);
+    assert_error_page(
+        &app.browser().get(&format!("/saml/sso?{q}")).await,
+        "error.bad_request",
+    );
     app.stop().await;
 }
 
@@ -359,8 +399,7 @@ async fn issuer_with_comment_refused() {
     r.issuer_raw = Some(split);
     let q = sp.redirect_query(&sp.authn_request(&r, false), None, None);
     let p = app.browser().get(&format!("/saml/sso?{q}")).await;
-    assert_ne!(p.status, 303);
-    assert!(Posted::from_page(&p).is_none());
+    assert_error_page(&p, "error.bad_request");
     app.stop().await;
 }
 
@@ -372,9 +411,9 @@ async fn relay_state_over_80_bytes_refused() {
         Some(&"a".repeat(81)),
         None,
     );
-    assert_ne!(
-        app.browser().get(&format!("/saml/sso?{q}")).await.status,
-        303
+    assert_error_page(
+        &app.browser().get(&format!("/saml/sso?{q}")).await,
+        "error.bad_request",
     );
     app.stop().await;
 }
@@ -433,7 +472,7 @@ async fn signature_wrapping_variants_refused() {
             .browser()
             .post("/saml/sso", &[("SAMLRequest", &body)])
             .await;
-        assert_ne!(p.status, 303, "variant {name} started a login");
+        assert_error_page(&p, "error.bad_request");
         assert!(
             !p.body.contains("evil.example"),
             "variant {name} reached the evil ACS: {}",

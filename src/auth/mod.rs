@@ -15,6 +15,7 @@ pub mod flow;
 pub mod lockout;
 pub mod otp;
 pub mod password;
+pub mod password_policy;
 pub mod session;
 pub mod tokens;
 

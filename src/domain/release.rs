@@ -4,7 +4,9 @@ use super::sp::ServicePolicy;
 
 pub const NAME_FORMAT_URI: &str = "urn:oasis:names:tc:SAML:2.0:attrname-format:uri";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// An attribute an e-service may get; in policy files by its snake_case name (`given_name`, …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum AttributeKind {
     GivenName,
     FamilyName,
@@ -13,14 +15,24 @@ pub enum AttributeKind {
 }
 
 impl AttributeKind {
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "given_name" => Some(Self::GivenName),
-            "family_name" => Some(Self::FamilyName),
-            "email" => Some(Self::Email),
-            "username" => Some(Self::Username),
-            _ => None,
+    pub const ALL: [AttributeKind; 4] = [
+        Self::GivenName,
+        Self::FamilyName,
+        Self::Email,
+        Self::Username,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::GivenName => "given_name",
+            Self::FamilyName => "family_name",
+            Self::Email => "email",
+            Self::Username => "username",
         }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|a| a.as_str() == s)
     }
     /// (SAML attribute name, friendly name)
     pub fn saml_name(self) -> (&'static str, &'static str) {
@@ -46,8 +58,7 @@ pub fn release(citizen: &Citizen, policy: &ServicePolicy) -> Vec<Released> {
     policy
         .attributes
         .iter()
-        .filter_map(|a| AttributeKind::parse(a))
-        .filter_map(|kind| {
+        .filter_map(|&kind| {
             let value = match kind {
                 AttributeKind::GivenName => Some(citizen.given_name.clone()),
                 AttributeKind::FamilyName => Some(citizen.family_name.clone()),
@@ -90,7 +101,7 @@ mod tests {
         assert!(c.is_some());
         let Some(c) = c else { return };
         let p = ServicePolicy {
-            attributes: vec!["family_name".into(), "email".into()],
+            attributes: vec![AttributeKind::FamilyName, AttributeKind::Email],
             ..Default::default()
         };
         let r = release(&c, &p);
@@ -131,7 +142,7 @@ mod tests {
         c.email = Some("janez@example.si".into());
         c.email_verified = true;
         let p = ServicePolicy {
-            attributes: vec!["given_name".into()],
+            attributes: vec![AttributeKind::GivenName],
             ..Default::default()
         };
         let r = release(&c, &p);

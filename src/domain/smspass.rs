@@ -223,6 +223,30 @@ pub struct IllegalTransition {
     pub action: &'static str,
 }
 
+/// Every code [`SmsPassState::code`] gives (one per state); message keys are built from these only.
+pub const STATE_CODES: [&str; 7] = [
+    "not_requested",
+    "requested",
+    "identity_verified",
+    "code_issued",
+    "active",
+    "suspended",
+    "revoked",
+];
+
+/// What the citizen does next, beyond the per-state text: a letter is on its way; the code is dead.
+pub const NEXT_EXTRA: [&str; 2] = ["letter", "code_dead"];
+
+/// The message key describing a state (`code` from [`STATE_CODES`]).
+pub fn state_key(code: &str) -> String {
+    format!("smspass.state.{code}")
+}
+
+/// The message key saying what comes next (`what` from [`STATE_CODES`] or [`NEXT_EXTRA`]).
+pub fn next_key(what: &str) -> String {
+    format!("smspass.next.{what}")
+}
+
 impl SmsPassState {
     pub fn not_requested() -> SmsPassState {
         SmsPassState::NotRequested(NotRequested)
@@ -336,6 +360,12 @@ mod tests {
             }),
             SmsPassState::Revoked(Revoked),
         ]
+    }
+
+    #[test]
+    fn every_state_code_is_listed_once() {
+        let codes: Vec<&str> = all_states().iter().map(SmsPassState::code).collect();
+        assert_eq!(codes, STATE_CODES.to_vec());
     }
 
     fn all_actions() -> Vec<Action> {

@@ -32,6 +32,15 @@ impl Role {
         }
     }
 
+    /// The message key of the role's name.
+    pub fn message_key(self) -> &'static str {
+        match self {
+            Role::Officer => "staff.role.officer",
+            Role::Operator => "staff.role.operator",
+            Role::Auditor => "staff.role.auditor",
+        }
+    }
+
     pub fn parse(raw: &str) -> Result<Role, RoleError> {
         match raw.trim().to_ascii_lowercase().as_str() {
             "officer" => Ok(Role::Officer),

@@ -191,15 +191,9 @@ pub fn check_metadata(xml: &str, policy_toml: Option<&str>, ctx: &CheckContext<'
 
 fn check_policy(policy_toml: Option<&str>, report: &mut CheckReport) {
     let Some(text) = policy_toml else { return };
-    match toml::from_str::<ServicePolicy>(text) {
-        Ok(p) => match p.validate() {
-            Ok(()) => report.policy = Some(p),
-            Err(e) => report.error("policy", format!("policy: {e}")),
-        },
-        Err(e) => report.error(
-            "policy",
-            format!("policy is not valid TOML for an e-service policy: {e}"),
-        ),
+    match ServicePolicy::from_toml(text) {
+        Ok(p) => report.policy = Some(p),
+        Err(e) => report.error("policy", format!("policy: {e}")),
     }
 }
 

@@ -86,6 +86,12 @@ pub fn load_file(path: &Path, rules: &LoadRules) -> Result<Vec<ServiceProvider>,
     } else {
         None
     };
+    // The policy first, so that a bad one is named by its own file (and key) in every mode.
+    let policy = match policy_text.as_deref() {
+        Some(text) => ServicePolicy::from_toml(text)
+            .map_err(|e| format!("policy {}: {e}", ppath.display()))?,
+        None => ServicePolicy::default(),
+    };
     if let LoadRules::Serve(r) = rules {
         check_file(&xml, policy_text.as_deref(), r)?;
     }
@@ -93,15 +99,6 @@ pub fn load_file(path: &Path, rules: &LoadRules) -> Result<Vec<ServiceProvider>,
     if sps.is_empty() {
         return Err("no SPSSODescriptor in this file".into());
     }
-    let policy = if let Some(text) = policy_text {
-        let p: ServicePolicy =
-            toml::from_str(&text).map_err(|e| format!("policy {}: {e}", ppath.display()))?;
-        p.validate()
-            .map_err(|e| format!("policy {}: {e}", ppath.display()))?;
-        p
-    } else {
-        ServicePolicy::default()
-    };
     Ok(sps
         .into_iter()
         .map(|metadata| ServiceProvider {

@@ -1,7 +1,7 @@
 //! Administrative citizen operations used by the CLI (`pass-idp user …`).
 use super::Services;
 use crate::audit::{AuditEvent, AuditKind};
-use crate::auth::password::check_new_password;
+use crate::auth::password_policy;
 use crate::auth::Secret;
 use crate::domain::citizen::Citizen;
 use crate::domain::ids::{CitizenId, PhoneNumber, Username};
@@ -47,8 +47,14 @@ impl Services {
     ) -> Result<Citizen, CitizenError> {
         let username =
             Username::parse(&i.username).map_err(|e| CitizenError::Invalid(e.to_string()))?;
-        check_new_password(i.password.expose(), username.as_str())
-            .map_err(|k| CitizenError::Invalid(format!("password refused ({k}): at least 10 characters, two kinds of characters, not containing the username")))?;
+        let pw = i.password.expose();
+        let details = [
+            i.given_name.as_str(),
+            i.family_name.as_str(),
+            i.email.as_deref().unwrap_or_default(),
+        ];
+        password_policy::check(&self.cfg.account, pw, pw, username.as_str(), &details)
+            .map_err(|r| CitizenError::Invalid(format!("password refused: {r}")))?;
         let given = i.given_name.trim().to_string();
         let family = i.family_name.trim().to_string();
         if given.is_empty() || family.is_empty() || given.len() > 200 || family.len() > 200 {

@@ -94,7 +94,7 @@ pub fn check_file(file: &Path, cfg: &Config, now: DateTime<Utc>) -> Result<(), S
         );
         let p = &sp.policy;
         println!("policy:              enabled={} level={} attributes=[{}] sign_assertion={} sign_response={}",
-            p.enabled, p.required_level, p.attributes.join(", "), p.sign_assertion, p.sign_response);
+            p.enabled, p.required_level.name(), p.attribute_names().join(", "), p.sign_assertion, p.sign_response);
         println!();
     }
     println!("OK");

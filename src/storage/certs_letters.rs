@@ -28,6 +28,16 @@ pub enum LetterStatus {
 }
 
 impl LetterStatus {
+    pub const ALL: [LetterStatus; 2] = [LetterStatus::Pending, LetterStatus::Dispatched];
+
+    /// The message key of the status shown on the operator's letter queue.
+    pub fn message_key(self) -> &'static str {
+        match self {
+            LetterStatus::Pending => "letters.status.pending",
+            LetterStatus::Dispatched => "letters.status.dispatched",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             LetterStatus::Pending => "pending",

@@ -245,16 +245,40 @@ impl Store {
     }
 }
 
-/// A unique violation of the replay cache's key: the request ID was used before.
+/// A unique violation of the replay cache's key: the request ID was used before. Read from the
+/// database's error code (see [`is_unique_violation`]), never from the message text; where the
+/// database names the table (PostgreSQL) it must be the replay cache. The caller asks only about
+/// the one INSERT into `seen_requests`, so on SQLite (which names no table) the code suffices.
 fn is_replay(e: &DbErr) -> bool {
-    is_unique_violation(e) && e.to_string().contains("seen_requests")
+    use sea_orm::EntityName as _;
+    is_unique_violation(e)
+        && database_error(e)
+            .and_then(|d| d.table())
+            .is_none_or(|t| t == entity::seen_request::Entity.table_name())
 }
 
+/// A unique or primary-key violation, by the database's error code: SQLSTATE 23505 on PostgreSQL,
+/// extended result codes 2067 (UNIQUE) and 1555 (PRIMARY KEY) on SQLite.
 fn is_unique_violation(e: &DbErr) -> bool {
-    let s = e.to_string().to_lowercase();
-    s.contains("unique") || s.contains("duplicate key") || s.contains("primary key")
+    matches!(
+        e.sql_err(),
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_))
+    )
+}
+
+/// The database's own error, when the statement reached the database and it refused.
+fn database_error(e: &DbErr) -> Option<&(dyn sea_orm::sqlx::error::DatabaseError + 'static)> {
+    match e {
+        DbErr::Exec(sea_orm::RuntimeErr::SqlxError(sea_orm::sqlx::Error::Database(d)))
+        | DbErr::Query(sea_orm::RuntimeErr::SqlxError(sea_orm::sqlx::Error::Database(d))) => {
+            Some(d.as_ref())
+        }
+        _ => None,
+    }
 }
 mod audit_query;
 pub use audit_query::AuditFilter;
 mod staff;
 pub use staff::StaffSessionRecord;
+#[cfg(test)]
+mod unique_tests;

@@ -88,19 +88,79 @@ impl From<crate::service::client_cert::ClientCertError> for WebError {
 
 impl From<crate::storage::StorageError> for WebError {
     fn from(e: crate::storage::StorageError) -> Self {
+        use crate::storage::StorageError as E;
         match e {
-            crate::storage::StorageError::Unavailable(s) => WebError::Unavailable(s),
-            other => WebError::Internal(other.to_string()),
+            E::Unavailable(s) => WebError::Unavailable(s),
+            E::Db(_) | E::Corrupt(_) | E::Conflict(_) | E::NotFound(_) | E::Replayed => {
+                WebError::Internal(e.to_string())
+            }
         }
     }
 }
 
 impl From<crate::service::letters::LettersError> for WebError {
     fn from(e: crate::service::letters::LettersError) -> Self {
+        use crate::service::letters::LettersError as E;
         match e {
-            crate::service::letters::LettersError::Storage(s) => WebError::from(s),
-            other => WebError::Internal(other.to_string()),
+            E::Storage(s) => WebError::from(s),
+            E::Render(_) | E::Write(..) | E::Invalid(_) => WebError::Internal(e.to_string()),
         }
+    }
+}
+
+impl From<crate::auth::AuthError> for WebError {
+    fn from(e: crate::auth::AuthError) -> Self {
+        use crate::auth::AuthError as E;
+        match e {
+            E::Hash(_) | E::PoolClosed | E::Crypto(_) => WebError::Internal(e.to_string()),
+        }
+    }
+}
+
+impl From<crate::service::account::AccountError> for WebError {
+    fn from(e: crate::service::account::AccountError) -> Self {
+        use crate::service::account::AccountError as E;
+        match e {
+            E::Storage(e) => WebError::from(e),
+            E::Auth(e) => WebError::from(e),
+        }
+    }
+}
+
+impl From<crate::service::sp_admin::SpAdminError> for WebError {
+    fn from(e: crate::service::sp_admin::SpAdminError) -> Self {
+        use crate::service::sp_admin::SpAdminError as E;
+        match e {
+            E::NotFound(_) | E::NoSuchVersion(_) | E::Refused(_) | E::SharedFile { .. } => {
+                WebError::BadRequest(e.to_string())
+            }
+            E::Io(s) => WebError::Internal(s),
+            E::Storage(s) => WebError::from(s),
+        }
+    }
+}
+
+impl From<crate::service::demo::DemoError> for WebError {
+    fn from(e: crate::service::demo::DemoError) -> Self {
+        use crate::service::demo::DemoError as E;
+        match e {
+            E::Unknown(_) | E::NotDev | E::Failed(_) => WebError::BadRequest(e.to_string()),
+        }
+    }
+}
+
+/// A page that could not be rendered (a template or message missing): a bug, logged with its
+/// reference.
+impl From<super::views::ViewError> for WebError {
+    fn from(e: super::views::ViewError) -> Self {
+        WebError::Internal(e.to_string())
+    }
+}
+
+/// A header (a cookie) that could not be set on a response.
+impl From<actix_web::error::HttpError> for WebError {
+    fn from(e: actix_web::error::HttpError) -> Self {
+        WebError::Internal(e.to_string())
     }
 }
 
@@ -114,6 +174,20 @@ impl From<crate::service::activation::ActivationError> for WebError {
             ActivationError::Unavailable(s) => WebError::Unavailable(s),
             ActivationError::Internal(s) => WebError::Internal(s),
         }
+    }
+}
+
+/// An activation step on a desk page: a refusal the page itself shows (wrong state, bad input), or
+/// an error page (not found, storage unavailable, internal).
+pub fn shown_in_page(
+    e: crate::service::activation::ActivationError,
+) -> Result<crate::service::activation::ActivationError, WebError> {
+    use crate::service::activation::ActivationError as E;
+    match e {
+        E::Illegal(_) | E::Invalid(_) | E::Conflict(_) => Ok(e),
+        E::NotFound(s) => Err(WebError::NotFound(s)),
+        E::Unavailable(s) => Err(WebError::Unavailable(s)),
+        E::Internal(s) => Err(WebError::Internal(s)),
     }
 }
 
@@ -160,6 +234,38 @@ impl From<LoginError> for WebError {
 }
 
 impl WebError {
+    /// Every message key an error page may show (one sample of each variant).
+    pub fn message_keys() -> impl Iterator<Item = &'static str> {
+        let s = String::new;
+        [
+            WebError::BadRequest(s()),
+            WebError::UnknownSp(s()),
+            WebError::SpDisabled(s()),
+            WebError::Acs(s()),
+            WebError::NoTransaction,
+            WebError::Csrf,
+            WebError::SmsPassInactive,
+            WebError::Internal(s()),
+            WebError::StaffLogin(LocalPath::root()),
+            WebError::Forbidden(s()),
+            WebError::NotFound(s()),
+            WebError::CitizenLogin {
+                next: LocalPath::root(),
+                smspass: false,
+            },
+            WebError::TooLong {
+                label: "field.form",
+                max: 1,
+            },
+            WebError::BodyTooLarge(1),
+            WebError::Unavailable(s()),
+            WebError::CertRefused(s()),
+            WebError::Unauthorized("metrics"),
+        ]
+        .into_iter()
+        .map(|e| e.message_key())
+    }
+
     fn message_key(&self) -> &'static str {
         match self {
             WebError::BadRequest(_) => "error.bad_request",

@@ -1,22 +1,19 @@
 //! Typed request guards.
 //!
 //! Guarantees: a handler that takes [`PendingLoginGuard`] runs only with a live, unfinished login
-//! transaction named by the transaction cookie; a handler that takes [`CsrfForm`] runs only when the
-//! form's `csrf_token` equals the token bound to that transaction (constant-time compare) — a missing or
-//! foreign token is refused with 403 before the handler runs; every field of it is within its limit
-//! (`extract_input`). Every redirect target is a [`LocalPath`] (a same-origin path; see
+//! transaction named by the transaction cookie. Every POST form is a [`CsrfForm`] (the one CSRF
+//! guard, generic over the session kind; see `web::csrf`). Every redirect target is a [`LocalPath`] (a same-origin path; see
 //! `domain::local_path` for what it guarantees): [`local_redirect`] is the only way a handler
 //! sends the browser to a path that came from outside.
 use super::cookies;
+pub use super::csrf::{CsrfForm, HasCsrf};
 use super::error::WebError;
 use super::state::AppState;
+pub use crate::domain::local_path::LocalPath;
 use crate::service::login::PendingLogin;
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
-use serde::de::DeserializeOwned;
-
-pub use crate::domain::local_path::LocalPath;
 
 /// 303 to a local path (a `LocalPath` is always a valid header value).
 pub fn local_redirect(to: &LocalPath) -> actix_web::HttpResponse {
@@ -97,32 +94,6 @@ impl FromRequest for PendingLoginGuard {
                 login,
                 tx_token: token,
             })
-        })
-    }
-}
-
-pub trait HasCsrf {
-    fn csrf_token(&self) -> &str;
-}
-
-/// A form whose CSRF token has been checked against the login transaction.
-pub struct CsrfForm<T>(pub T);
-
-impl<T: DeserializeOwned + HasCsrf + 'static> FromRequest for CsrfForm<T> {
-    type Error = WebError;
-    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let st = state(req);
-        let token = req.cookie(cookies::TX).map(|c| c.value().to_string());
-        let form = super::extract_input::bounded_form::<T>(req, payload);
-        Box::pin(async move {
-            let st = st?;
-            let form = form.await?;
-            let token = token.ok_or(WebError::NoTransaction)?;
-            if !st.services.csrf_ok(&token, form.csrf_token()) {
-                return Err(WebError::Csrf);
-            }
-            Ok(CsrfForm(form))
         })
     }
 }

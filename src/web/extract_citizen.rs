@@ -6,18 +6,16 @@
 //!   never count. Without one the browser is sent (303) to `/account/login?next=<this path>`;
 //! - [`SmsPassSession`] additionally requires that the session was made with smsPASS (password + SMS
 //!   code); a password-only session is sent to `/account/login?level=smspass&next=<this path>`;
-//! - [`CitizenCsrfForm`] runs only when the form's `csrf_token` equals the token bound to the session
-//!   cookie (constant-time compare); otherwise 403 before the handler runs.
+//! - forms posted within the session are `CsrfForm<csrf::Account, _>` (see `web::csrf`).
 use super::cookies;
 use super::error::WebError;
-use super::extract::{HasCsrf, LocalPath};
+use super::extract::LocalPath;
 use super::state::AppState;
 use crate::domain::citizen::Citizen;
 use crate::domain::loa::Level;
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
-use serde::de::DeserializeOwned;
 
 fn state(req: &HttpRequest) -> Result<web::Data<AppState>, WebError> {
     req.app_data::<web::Data<AppState>>()
@@ -48,7 +46,7 @@ pub struct CitizenSession {
 }
 
 impl CitizenSession {
-    /// The CSRF token for forms posted within this session (see [`CitizenCsrfForm`]).
+    /// The CSRF token for forms posted within this session (`CsrfForm<csrf::Account, _>`).
     pub fn csrf(&self, st: &AppState) -> Result<String, WebError> {
         Ok(st.services.account_csrf_token(&self.token)?)
     }
@@ -107,28 +105,6 @@ impl FromRequest for SmsPassSession {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let f = load(req, Level::SmsPass);
         Box::pin(async move { f.await.map(SmsPassSession) })
-    }
-}
-
-/// A form whose CSRF token has been checked against the citizen's session cookie.
-pub struct CitizenCsrfForm<T>(pub T);
-
-impl<T: DeserializeOwned + HasCsrf + 'static> FromRequest for CitizenCsrfForm<T> {
-    type Error = WebError;
-    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let st = state(req);
-        let token = req.cookie(cookies::SSO).map(|c| c.value().to_string());
-        let form = super::extract_input::bounded_form::<T>(req, payload);
-        Box::pin(async move {
-            let st = st?;
-            let form = form.await?;
-            let token = token.ok_or(WebError::Csrf)?;
-            if !st.services.account_csrf_ok(&token, form.csrf_token()) {
-                return Err(WebError::Csrf);
-            }
-            Ok(CitizenCsrfForm(form))
-        })
     }
 }
 

@@ -1,19 +1,16 @@
 //! CSRF protection for forms that anonymous visitors post (registration, password reset).
 //!
-//! Guarantees (negative tests in tests/account.rs): a handler that takes [`PublicCsrfForm`] runs only
-//! when the request carries the double-submit cookie `pidp_pcsrf` (a 256-bit random value) and the
+//! Guarantees (negative tests in tests/account.rs): a handler that takes
+//! `CsrfForm<csrf::Anonymous, _>` (see `web::csrf`) runs only when the request carries the double-submit cookie `pidp_pcsrf` (a 256-bit random value) and the
 //! form's `csrf_token` equals the keyed hash (HMAC) of that cookie, compared in constant time — a
 //! missing cookie, a missing or foreign token is refused with 403 before the handler runs. A site that
 //! cannot read the cookie cannot compute the token. The cookie is `HttpOnly`, `Path=/`,
 //! `SameSite=Strict`, and `Secure` whenever the public URL is https.
 use super::error::WebError;
-use super::extract::HasCsrf;
 use super::state::AppState;
 use actix_web::cookie::{time::Duration as CookieDuration, Cookie, SameSite};
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
-use futures_util::future::LocalBoxFuture;
-use serde::de::DeserializeOwned;
 
 /// The double-submit cookie of anonymous forms.
 pub const PUBLIC_CSRF: &str = "pidp_pcsrf";
@@ -47,8 +44,7 @@ impl PublicCsrf {
     /// Adds the cookie to the page that carries the form (if the browser needs one).
     pub fn apply(&self, mut resp: HttpResponse) -> Result<HttpResponse, WebError> {
         if let Some(c) = &self.new_cookie {
-            resp.add_cookie(c)
-                .map_err(|e| WebError::Internal(e.to_string()))?;
+            resp.add_cookie(c)?;
         }
         Ok(resp)
     }
@@ -69,33 +65,9 @@ impl FromRequest for PublicCsrf {
                     (v, Some(c))
                 }
             };
-            let token = s
-                .public_csrf_token(&value)
-                .map_err(|e| WebError::Internal(e.to_string()))?;
+            let token = s.public_csrf_token(&value)?;
             Ok(PublicCsrf { token, new_cookie })
         }))
-    }
-}
-
-/// An anonymous form whose CSRF token matched the double-submit cookie.
-pub struct PublicCsrfForm<T>(pub T);
-
-impl<T: DeserializeOwned + HasCsrf + 'static> FromRequest for PublicCsrfForm<T> {
-    type Error = WebError;
-    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let st = state(req);
-        let cookie = req.cookie(PUBLIC_CSRF).map(|c| c.value().to_string());
-        let form = super::extract_input::bounded_form::<T>(req, payload);
-        Box::pin(async move {
-            let st = st?;
-            let form = form.await?;
-            let cookie = cookie.ok_or(WebError::Csrf)?;
-            if !st.services.public_csrf_ok(&cookie, form.csrf_token()) {
-                return Err(WebError::Csrf);
-            }
-            Ok(PublicCsrfForm(form))
-        })
     }
 }
 

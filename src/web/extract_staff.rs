@@ -7,12 +7,11 @@
 //!   `/staff/login?next=<this path>`;
 //! - [`OfficerSession`], [`OperatorSession`], [`AuditorSession`] additionally require that role; a staff
 //!   member without it gets 403 before the handler runs;
-//! - [`StaffCsrfForm`] runs only when the form's `csrf_token` equals the token bound to the staff
-//!   session cookie, and [`StaffLoginCsrfForm`] when it equals the one bound to the staff login
-//!   transaction cookie (constant-time compare); otherwise 403.
+//! - forms are `CsrfForm<csrf::Staff, _>` within a staff session and `CsrfForm<csrf::StaffLogin, _>`
+//!   within a staff login transaction (see `web::csrf`).
 use super::cookies;
 use super::error::WebError;
-use super::extract::{HasCsrf, LocalPath};
+use super::extract::LocalPath;
 use super::state::AppState;
 use crate::domain::staff::{Role, StaffMember};
 use crate::service::authn::Flow;
@@ -20,7 +19,6 @@ use crate::service::staff::StaffLoggedIn;
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
-use serde::de::DeserializeOwned;
 
 fn state(req: &HttpRequest) -> Result<web::Data<AppState>, WebError> {
     req.app_data::<web::Data<AppState>>()
@@ -52,11 +50,11 @@ impl StaffSession {
     pub fn member(&self) -> &StaffMember {
         &self.who.member
     }
-    /// The CSRF token for forms posted within this session (see [`StaffCsrfForm`]).
+    /// The CSRF token for forms posted within this session (`CsrfForm<csrf::Staff, _>`).
     pub fn csrf(&self, st: &AppState) -> Result<String, WebError> {
         Ok(st.services.staff_csrf_token(&self.token)?)
     }
-    /// Checks a CSRF token that arrived outside a [`StaffCsrfForm`] (e.g. in a multipart upload).
+    /// Checks a CSRF token that arrived outside a form (e.g. in a multipart upload).
     pub fn csrf_ok(&self, st: &AppState, presented: &str) -> bool {
         st.services.staff_csrf_ok(&self.token, presented)
     }
@@ -140,28 +138,6 @@ role_session!(
     Role::Auditor
 );
 
-/// A form posted within a staff session whose CSRF token has been checked against the session cookie.
-pub struct StaffCsrfForm<T>(pub T);
-
-impl<T: DeserializeOwned + HasCsrf + 'static> FromRequest for StaffCsrfForm<T> {
-    type Error = WebError;
-    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let st = state(req);
-        let token = req.cookie(cookies::STAFF).map(|c| c.value().to_string());
-        let form = super::extract_input::bounded_form::<T>(req, payload);
-        Box::pin(async move {
-            let st = st?;
-            let form = form.await?;
-            let token = token.ok_or(WebError::Csrf)?;
-            if !st.services.staff_csrf_ok(&token, form.csrf_token()) {
-                return Err(WebError::Csrf);
-            }
-            Ok(StaffCsrfForm(form))
-        })
-    }
-}
-
 /// A live staff login transaction (the `pidp_staff_tx` cookie); without one, back to the login page.
 pub struct StaffLoginGuard {
     pub tx: Flow,
@@ -182,28 +158,6 @@ impl FromRequest for StaffLoginGuard {
                 tx,
                 tx_token: token,
             })
-        })
-    }
-}
-
-/// A staff login form whose CSRF token has been checked against the staff login transaction.
-pub struct StaffLoginCsrfForm<T>(pub T);
-
-impl<T: DeserializeOwned + HasCsrf + 'static> FromRequest for StaffLoginCsrfForm<T> {
-    type Error = WebError;
-    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        let st = state(req);
-        let token = req.cookie(cookies::STAFF_TX).map(|c| c.value().to_string());
-        let form = super::extract_input::bounded_form::<T>(req, payload);
-        Box::pin(async move {
-            let st = st?;
-            let form = form.await?;
-            let token = token.ok_or(WebError::Csrf)?;
-            if !st.services.staff_csrf_ok(&token, form.csrf_token()) {
-                return Err(WebError::Csrf);
-            }
-            Ok(StaffLoginCsrfForm(form))
         })
     }
 }

@@ -1,9 +1,11 @@
 //! HTTP: routes, middleware, extractors, views. The only module that names actix_web.
 pub mod cookies;
+pub mod csrf;
 pub mod error;
 pub mod extract;
 pub mod extract_cert;
 pub mod handlers;
+pub mod message_keys;
 pub mod server;
 pub mod state;
 pub mod tls;

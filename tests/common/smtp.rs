@@ -31,6 +31,15 @@ pub struct SmtpSink {
 impl SmtpSink {
     /// Starts the server and waits until it listens. Panics if the test venv lacks aiosmtpd.
     pub fn start() -> SmtpSink {
+        Self::start_with(&[])
+    }
+
+    /// The same, offering and requiring STARTTLS with this certificate chain and key (PEM files).
+    pub fn start_tls(cert: &std::path::Path, key: &std::path::Path) -> SmtpSink {
+        Self::start_with(&[cert, key])
+    }
+
+    fn start_with(tls: &[&std::path::Path]) -> SmtpSink {
         let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
         let py = root.join("var/test-venv/bin/python");
         assert!(
@@ -41,6 +50,7 @@ impl SmtpSink {
         let mut child = Command::new(py)
             .arg(root.join("tests/python/smtp_sink.py"))
             .arg(dir.path())
+            .args(tls)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -97,6 +107,21 @@ impl SmtpSink {
                 }
             })
             .collect()
+    }
+
+    /// Waits (up to 10 s) until the app has no mail on its way — every password-reset request it
+    /// took has been handled in the background; the other mails are sent before the page answers —
+    /// and returns every message received. Use it before asserting that a mail did *not* come.
+    pub async fn settled(&self, services: &pass_idp::service::Services) -> Vec<ReceivedMail> {
+        let start = Instant::now();
+        while services.resets_in_progress() > 0 {
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "background mail work still running after 10 s"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        self.messages()
     }
 
     /// Waits (up to 10 s) until at least `n` messages have arrived and returns all of them.

@@ -1,7 +1,7 @@
 """A local SMTP server for the integration tests (aiosmtpd).
 
-Usage: smtp_sink.py OUT_DIR
-Listens on a random loopback port, prints one JSON line {"port": N} on stdout once it accepts
+Usage: smtp_sink.py OUT_DIR [CERT KEY]
+Listens on a random loopback port (with CERT and KEY: STARTTLS offered and required before MAIL), prints one JSON line {"port": N} on stdout once it accepts
 connections, and writes every received message to OUT_DIR/NNNNNN.json as
 {"from": ..., "to": [...], "subject": ..., "body": ..., "raw": ...} (body decoded to text).
 Runs until killed. No network beyond 127.0.0.1.
@@ -12,6 +12,7 @@ import email.policy
 import json
 import os
 import socket
+import ssl
 import sys
 
 from aiosmtpd.smtp import SMTP
@@ -48,16 +49,21 @@ class Sink:
         return "250 Message accepted for delivery"
 
 
-async def main(out_dir):
+async def main(out_dir, cert=None, key=None):
     os.makedirs(out_dir, exist_ok=True)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
     handler = Sink(out_dir)
+    tls = {}
+    if cert:
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ctx.load_cert_chain(cert, key)
+        tls = {"tls_context": ctx, "require_starttls": True}
     loop = asyncio.get_running_loop()
     server = await loop.create_server(
-        lambda: SMTP(handler, hostname="smtp-sink.test", decode_data=False), sock=sock
+        lambda: SMTP(handler, hostname="smtp-sink.test", decode_data=False, **tls), sock=sock
     )
     print(json.dumps({"port": port}), flush=True)
     async with server:
@@ -65,10 +71,10 @@ async def main(out_dir):
 
 
 if __name__ == "__main__":
-    if len(sys.argv) != 2:
-        print("usage: smtp_sink.py OUT_DIR", file=sys.stderr)
+    if len(sys.argv) not in (2, 4):
+        print("usage: smtp_sink.py OUT_DIR [CERT KEY]", file=sys.stderr)
         sys.exit(2)
     try:
-        asyncio.run(main(sys.argv[1]))
+        asyncio.run(main(*sys.argv[1:]))
     except KeyboardInterrupt:
         pass

@@ -5,7 +5,6 @@
 mod links;
 pub mod mails;
 mod password;
-pub mod policy;
 mod register;
 
 pub use password::{ChangeOutcome, ResetOutcome};

@@ -1,7 +1,8 @@
 //! Changing a password (logged in) and resetting a forgotten one by a mailed link.
-use super::{mails, policy, AccountError, LinkOutcome};
+use super::{mails, AccountError, LinkOutcome};
 use crate::audit::{AuditEvent, AuditKind};
 use crate::auth::lockout::account_key;
+use crate::auth::password_policy as policy;
 use crate::auth::Secret;
 use crate::domain::citizen::Citizen;
 use crate::domain::ids::Username;
@@ -134,6 +135,14 @@ impl Services {
             }
             drop(permit);
         });
+    }
+
+    /// How many password-reset requests are still being handled in the background.
+    pub fn resets_in_progress(&self) -> usize {
+        self.cfg
+            .account
+            .reset_max_pending
+            .saturating_sub(self.reset_tasks.available_permits())
     }
 
     async fn reset_mails(

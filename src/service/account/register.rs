@@ -4,9 +4,9 @@
 //! username is free or taken (same page, same status, the same work — a password hash and one mail),
 //! and the real outcome goes only to the mailbox given in the form: a verification link for a new
 //! account, or a note that the username is taken (with the way to log in or reset the password).
-use super::policy;
 use super::{mails, AccountError, LinkOutcome};
 use crate::audit::{AuditEvent, AuditKind};
+use crate::auth::password_policy as policy;
 use crate::auth::Secret;
 use crate::domain::citizen::{Address, Citizen};
 use crate::domain::ids::{CitizenId, Username};

@@ -2,7 +2,7 @@
 //! printable request form.
 use super::{status, ActivationError, Services};
 use crate::domain::citizen::Citizen;
-use crate::domain::smspass::ActivationPath;
+use crate::domain::smspass::{self, ActivationPath};
 use serde::Serialize;
 
 /// View model of the `account_smspass` partial (and the activation page).
@@ -69,12 +69,12 @@ impl Services {
         };
         Ok(SmsPassView {
             state: code,
-            state_key: format!("smspass.state.{code}"),
+            state_key: smspass::state_key(code),
             next_key: match (code, path) {
                 ("requested", Some(ActivationPath::B))
-                | ("identity_verified", Some(ActivationPath::B)) => "smspass.next.letter".into(),
-                _ if code_dead => "smspass.next.code_dead".into(),
-                _ => format!("smspass.next.{code}"),
+                | ("identity_verified", Some(ActivationPath::B)) => smspass::next_key("letter"),
+                _ if code_dead => smspass::next_key("code_dead"),
+                _ => smspass::next_key(code),
             },
             reference,
             path: path.map(ActivationPath::as_str),

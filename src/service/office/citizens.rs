@@ -44,7 +44,7 @@ fn office_citizen(c: &Citizen, latest_reference: Option<String>) -> OfficeCitize
         family_name: c.family_name.clone(),
         email: c.email.clone(),
         smspass_state: state,
-        smspass_state_key: format!("smspass.state.{state}"),
+        smspass_state_key: crate::domain::smspass::state_key(state),
         phone_masked: c.smspass.phone().map(|p| p.masked()),
         latest_reference,
         can_suspend: state == "active",

@@ -111,7 +111,7 @@ impl Services {
             family_name: c.family_name.clone(),
             email: c.email.clone(),
             smspass_state: state,
-            smspass_state_key: format!("smspass.state.{state}"),
+            smspass_state_key: crate::domain::smspass::state_key(state),
             document_type: r.document_type,
             document_number: r.document_number,
             document_expiry: r.document_expiry,

@@ -110,8 +110,8 @@ pub fn list(svc: &Services, now: DateTime<Utc>) -> Result<SpList, SpAdminError> 
             enabled: p.enabled,
             policy_summary: format!(
                 "{}; attributes: {}; sign: {}",
-                p.required_level,
-                p.attributes.join(", "),
+                p.required_level.name(),
+                p.attribute_names().join(", "),
                 sign.join("+")
             ),
             last_change: history.last().cloned(),

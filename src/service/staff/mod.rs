@@ -6,7 +6,7 @@ pub use login::{StaffCodeOutcome, StaffLoggedIn, StaffPasswordOutcome};
 
 use super::Services;
 use crate::audit::{AuditEvent, AuditKind};
-use crate::auth::password::check_new_password;
+use crate::auth::password_policy;
 use crate::auth::Secret;
 use crate::domain::ids::{PhoneNumber, Username};
 use crate::domain::staff::{Role, Roles, StaffMember};
@@ -76,11 +76,10 @@ impl Services {
     ) -> Result<StaffMember, StaffError> {
         let username =
             Username::parse(&i.username).map_err(|e| StaffError::Invalid(e.to_string()))?;
-        check_new_password(i.password.expose(), username.as_str()).map_err(|k| {
-            StaffError::Invalid(format!(
-                "password refused ({k}): at least 10 characters, two kinds of characters, not containing the username"
-            ))
-        })?;
+        let pw = i.password.expose();
+        let details = [i.display_name.as_str(), i.phone.as_str()];
+        password_policy::check(&self.cfg.account, pw, pw, username.as_str(), &details)
+            .map_err(|r| StaffError::Invalid(format!("password refused: {r}")))?;
         let display_name = i.display_name.trim().to_string();
         if display_name.is_empty() || display_name.chars().count() > 200 {
             return Err(StaffError::Invalid(

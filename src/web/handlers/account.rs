@@ -2,27 +2,17 @@
 //! (Password reset: `account_reset.rs`; login, logout and the home page: `account_session.rs`.)
 use super::forms::{render, CsrfOnly};
 use crate::auth::Secret;
-use crate::service::account::{
-    AccountError, ChangeOutcome, LinkOutcome, RegisterInput, RegisterOutcome,
-};
+use crate::service::account::{ChangeOutcome, LinkOutcome, RegisterInput, RegisterOutcome};
+use crate::web::csrf::{self, CsrfForm};
 use crate::web::error::WebError;
 use crate::web::extract::{ClientAddr, HasCsrf, Lang};
-use crate::web::extract_citizen::{CitizenCsrfForm, CitizenSession};
+use crate::web::extract_citizen::CitizenSession;
 use crate::web::extract_input::BoundedQuery;
-use crate::web::extract_public::{PublicCsrf, PublicCsrfForm};
+use crate::web::extract_public::PublicCsrf;
 use crate::web::state::AppState;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Value};
-
-impl From<AccountError> for WebError {
-    fn from(e: AccountError) -> Self {
-        match e {
-            AccountError::Storage(e) => WebError::from(e),
-            AccountError::Auth(e) => WebError::Internal(e.to_string()),
-        }
-    }
-}
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/account/register", web::get().to(register_page))
@@ -144,7 +134,7 @@ fn typed(f: &RegisterForm) -> Value {
 
 pub async fn register_submit(
     st: web::Data<AppState>,
-    form: PublicCsrfForm<RegisterForm>,
+    form: CsrfForm<csrf::Anonymous, RegisterForm>,
     csrf: PublicCsrf,
     lang: Lang,
     addr: ClientAddr,
@@ -244,7 +234,7 @@ impl HasCsrf for VerifyForm {
 /// Uses an e-mail verification link (the button on its page).
 pub async fn verify(
     st: web::Data<AppState>,
-    form: PublicCsrfForm<VerifyForm>,
+    form: CsrfForm<csrf::Anonymous, VerifyForm>,
     lang: Lang,
     addr: ClientAddr,
 ) -> Result<HttpResponse, WebError> {
@@ -266,7 +256,7 @@ pub async fn verify(
 pub async fn resend(
     st: web::Data<AppState>,
     s: CitizenSession,
-    _form: CitizenCsrfForm<CsrfOnly>,
+    _form: CsrfForm<csrf::Account, CsrfOnly>,
     lang: Lang,
     addr: ClientAddr,
 ) -> Result<HttpResponse, WebError> {
@@ -338,7 +328,7 @@ pub async fn password_page(
 pub async fn password_submit(
     st: web::Data<AppState>,
     s: CitizenSession,
-    form: CitizenCsrfForm<ChangeForm>,
+    form: CsrfForm<csrf::Account, ChangeForm>,
     lang: Lang,
     addr: ClientAddr,
 ) -> Result<HttpResponse, WebError> {

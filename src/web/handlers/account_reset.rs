@@ -4,10 +4,11 @@ use super::account::{message_page, TokenQuery};
 use super::forms::render;
 use crate::auth::Secret;
 use crate::service::account::{LinkOutcome, ResetOutcome};
+use crate::web::csrf::{self, CsrfForm};
 use crate::web::error::WebError;
 use crate::web::extract::{ClientAddr, HasCsrf, Lang};
 use crate::web::extract_input::BoundedQuery;
-use crate::web::extract_public::{PublicCsrf, PublicCsrfForm};
+use crate::web::extract_public::PublicCsrf;
 use crate::web::state::AppState;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
@@ -49,7 +50,7 @@ pub async fn request_page(
 
 pub async fn request_submit(
     st: web::Data<AppState>,
-    form: PublicCsrfForm<RequestForm>,
+    form: CsrfForm<csrf::Anonymous, RequestForm>,
     lang: Lang,
     addr: ClientAddr,
 ) -> Result<HttpResponse, WebError> {
@@ -131,7 +132,7 @@ impl HasCsrf for ConfirmForm {
 
 pub async fn confirm_submit(
     st: web::Data<AppState>,
-    form: PublicCsrfForm<ConfirmForm>,
+    form: CsrfForm<csrf::Anonymous, ConfirmForm>,
     csrf: PublicCsrf,
     lang: Lang,
     addr: ClientAddr,

@@ -3,9 +3,10 @@ use super::forms::{render, see_other, CsrfOnly};
 use crate::domain::loa::Level;
 use crate::service::login::AccountLoginStart;
 use crate::web::cookies;
+use crate::web::csrf::{self, CsrfForm};
 use crate::web::error::WebError;
 use crate::web::extract::{local_redirect, ClientAddr, Lang, SessionToken};
-use crate::web::extract_citizen::{account_next, CitizenCsrfForm, CitizenSession};
+use crate::web::extract_citizen::{account_next, CitizenSession};
 use crate::web::extract_input::BoundedQuery;
 use crate::web::state::AppState;
 use actix_web::{web, HttpResponse};
@@ -56,8 +57,7 @@ pub async fn login(
                 tx_token,
                 cfg.secure_cookies(),
                 cfg.lifetimes.login_transaction_secs,
-            ))
-            .map_err(|e| WebError::Internal(e.to_string()))?;
+            ))?;
             Ok(resp)
         }
     }
@@ -66,7 +66,7 @@ pub async fn login(
 pub async fn logout(
     st: web::Data<AppState>,
     s: CitizenSession,
-    _form: CitizenCsrfForm<CsrfOnly>,
+    _form: CsrfForm<csrf::Account, CsrfOnly>,
     addr: ClientAddr,
 ) -> Result<HttpResponse, WebError> {
     st.services.end_citizen_session(s.token(), addr.0).await?;
@@ -74,8 +74,7 @@ pub async fn logout(
     resp.add_cookie(&cookies::removal(
         cookies::SSO,
         st.services.cfg.secure_cookies(),
-    ))
-    .map_err(|e| WebError::Internal(e.to_string()))?;
+    ))?;
     Ok(resp)
 }
 

@@ -3,9 +3,10 @@
 //! phone (needs an smsPASS-level login: `SmsPassSession`).
 use super::forms::{minutes_left, render, see_other, CsrfOnly, OtpForm};
 use crate::service::activation::{CodeOutcome, PhoneOutcome};
+use crate::web::csrf::{self, CsrfForm};
 use crate::web::error::WebError;
 use crate::web::extract::{ClientAddr, HasCsrf, Lang};
-use crate::web::extract_citizen::{CitizenCsrfForm, CitizenSession, SmsPassSession};
+use crate::web::extract_citizen::{CitizenSession, SmsPassSession};
 use crate::web::state::AppState;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
@@ -117,7 +118,7 @@ pub async fn page(
 pub async fn start(
     st: web::Data<AppState>,
     s: CitizenSession,
-    _f: CitizenCsrfForm<CsrfOnly>,
+    _f: CsrfForm<csrf::Account, CsrfOnly>,
     lang: Lang,
     addr: ClientAddr,
 ) -> Result<HttpResponse, WebError> {
@@ -145,7 +146,7 @@ pub async fn form(
 pub async fn submit_code(
     st: web::Data<AppState>,
     s: CitizenSession,
-    f: CitizenCsrfForm<CodeForm>,
+    f: CsrfForm<csrf::Account, CodeForm>,
     lang: Lang,
     addr: ClientAddr,
 ) -> Result<HttpResponse, WebError> {
@@ -168,7 +169,7 @@ pub async fn submit_code(
 pub async fn confirm(
     st: web::Data<AppState>,
     s: CitizenSession,
-    f: CitizenCsrfForm<OtpForm>,
+    f: CsrfForm<csrf::Account, OtpForm>,
     lang: Lang,
     addr: ClientAddr,
 ) -> Result<HttpResponse, WebError> {
@@ -190,7 +191,7 @@ pub async fn confirm(
 pub async fn resend(
     st: web::Data<AppState>,
     s: CitizenSession,
-    _f: CitizenCsrfForm<CsrfOnly>,
+    _f: CsrfForm<csrf::Account, CsrfOnly>,
     lang: Lang,
     addr: ClientAddr,
 ) -> Result<HttpResponse, WebError> {
@@ -211,7 +212,7 @@ pub async fn resend(
 pub async fn suspend(
     st: web::Data<AppState>,
     s: CitizenSession,
-    _f: CitizenCsrfForm<CsrfOnly>,
+    _f: CsrfForm<csrf::Account, CsrfOnly>,
     addr: ClientAddr,
 ) -> Result<HttpResponse, WebError> {
     let actor = format!("citizen:{}", s.citizen.username);
@@ -224,7 +225,7 @@ pub async fn suspend(
 pub async fn resume(
     st: web::Data<AppState>,
     s: CitizenSession,
-    _f: CitizenCsrfForm<CsrfOnly>,
+    _f: CsrfForm<csrf::Account, CsrfOnly>,
     addr: ClientAddr,
 ) -> Result<HttpResponse, WebError> {
     let actor = format!("citizen:{}", s.citizen.username);
@@ -272,7 +273,7 @@ pub async fn phone_page(
 pub async fn phone_submit(
     st: web::Data<AppState>,
     s: SmsPassSession,
-    f: CitizenCsrfForm<PhoneForm>,
+    f: CsrfForm<csrf::Account, PhoneForm>,
     lang: Lang,
     addr: ClientAddr,
 ) -> Result<HttpResponse, WebError> {
@@ -294,7 +295,7 @@ pub async fn phone_submit(
 pub async fn phone_confirm(
     st: web::Data<AppState>,
     s: SmsPassSession,
-    f: CitizenCsrfForm<OtpForm>,
+    f: CsrfForm<csrf::Account, OtpForm>,
     lang: Lang,
     addr: ClientAddr,
 ) -> Result<HttpResponse, WebError> {
@@ -319,7 +320,7 @@ pub async fn phone_confirm(
 pub async fn phone_resend(
     st: web::Data<AppState>,
     s: SmsPassSession,
-    _f: CitizenCsrfForm<CsrfOnly>,
+    _f: CsrfForm<csrf::Account, CsrfOnly>,
     lang: Lang,
     addr: ClientAddr,
 ) -> Result<HttpResponse, WebError> {

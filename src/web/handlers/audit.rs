@@ -39,26 +39,23 @@ pub async fn page(
             })
         })
         .collect();
-    let body = st
-        .views
-        .render(
-            "audit",
-            lang.0,
-            "/audit",
-            json!({
-                "title": "pass-idp",
-                "q": {
-                    "from": q.from, "to": q.to, "actor": q.actor, "citizen": q.citizen,
-                    "sp": q.sp, "kind": q.kind,
-                },
-                "rows": rows,
-                "page": p.page,
-                "prev": (p.page > 1).then(|| query_string(&q, Some(p.page - 1))),
-                "next": p.has_next.then(|| query_string(&q, Some(p.page + 1))),
-                "csv": query_string(&q, None),
-            }),
-        )
-        .map_err(|e| WebError::Internal(e.to_string()))?;
+    let body = st.views.render(
+        "audit",
+        lang.0,
+        "/audit",
+        json!({
+            "title": "pass-idp",
+            "q": {
+                "from": q.from, "to": q.to, "actor": q.actor, "citizen": q.citizen,
+                "sp": q.sp, "kind": q.kind,
+            },
+            "rows": rows,
+            "page": p.page,
+            "prev": (p.page > 1).then(|| query_string(&q, Some(p.page - 1))),
+            "next": p.has_next.then(|| query_string(&q, Some(p.page + 1))),
+            "csv": query_string(&q, None),
+        }),
+    )?;
     Ok(html(body))
 }
 

@@ -42,7 +42,7 @@ async fn render(
                 .content_type("text/html; charset=utf-8")
                 .body(body)
         })
-        .map_err(|e| WebError::Internal(e.to_string()))
+        .map_err(WebError::from)
 }
 
 pub async fn storitve(

@@ -5,10 +5,11 @@ use super::account_session::citizen_view;
 use super::forms::{render, see_other, CsrfOnly};
 use crate::auth::client_cert::QualifiedCert;
 use crate::service::client_cert::ClientCertError;
+use crate::web::csrf::{self, CsrfForm};
 use crate::web::error::WebError;
 use crate::web::extract::{ClientAddr, Lang};
 use crate::web::extract_cert::PresentedCert;
-use crate::web::extract_citizen::{CitizenCsrfForm, CitizenSession};
+use crate::web::extract_citizen::CitizenSession;
 use crate::web::extract_input::BoundedQuery;
 use crate::web::state::AppState;
 use actix_web::{web, HttpResponse};
@@ -30,15 +31,12 @@ pub async fn check(
     lang: Lang,
     cert: PresentedCert,
 ) -> Result<HttpResponse, WebError> {
-    let body = st
-        .views
-        .render(
-            "certificate_check",
-            lang.0,
-            "/certificate",
-            json!({ "title": "smsPASS", "cert": cert.0.as_ref().map(cert_view) }),
-        )
-        .map_err(|e| WebError::Internal(e.to_string()))?;
+    let body = st.views.render(
+        "certificate_check",
+        lang.0,
+        "/certificate",
+        json!({ "title": "smsPASS", "cert": cert.0.as_ref().map(cert_view) }),
+    )?;
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(body))
@@ -100,7 +98,7 @@ pub async fn page(
 pub async fn register(
     st: web::Data<AppState>,
     s: CitizenSession,
-    _form: CitizenCsrfForm<CsrfOnly>,
+    _form: CsrfForm<csrf::Account, CsrfOnly>,
     cert: PresentedCert,
     addr: ClientAddr,
 ) -> Result<HttpResponse, WebError> {
@@ -115,7 +113,7 @@ pub async fn register(
 pub async fn start_activation(
     st: web::Data<AppState>,
     s: CitizenSession,
-    _form: CitizenCsrfForm<CsrfOnly>,
+    _form: CsrfForm<csrf::Account, CsrfOnly>,
     lang: Lang,
     addr: ClientAddr,
 ) -> Result<HttpResponse, WebError> {

@@ -10,10 +10,6 @@ use serde_json::json;
 
 const REQ_COOKIE: &str = "demo_sp_request";
 
-fn not_found(e: crate::service::demo::DemoError) -> WebError {
-    WebError::BadRequest(e.to_string())
-}
-
 pub async fn index(
     st: web::Data<AppState>,
     name: web::Path<String>,
@@ -25,9 +21,8 @@ pub async fn index(
     let body = st
         .views
         .render("demo", lang.0, &format!("/demo-sp/{name}"), json!({
-            "title": name.as_str(), "name": name.as_str(), "name_key": format!("demo.name.{name}"), "result": null, "error": null,
-        }))
-        .map_err(|e| WebError::Internal(e.to_string()))?;
+            "title": name.as_str(), "name": name.as_str(), "name_key": crate::web::message_keys::demo_name_key(&name), "result": null, "error": null,
+        }))?;
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(body))
@@ -37,7 +32,7 @@ pub async fn login(
     st: web::Data<AppState>,
     name: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
-    let (id, url) = st.services.demo_start(&name).map_err(not_found)?;
+    let (id, url) = st.services.demo_start(&name)?;
     let mut c = Cookie::new(REQ_COOKIE, id);
     c.set_path(format!("/demo-sp/{name}"));
     c.set_http_only(true);
@@ -76,9 +71,8 @@ pub async fn acs(
     let body = st
         .views
         .render("demo", lang.0, &format!("/demo-sp/{name}"), json!({
-            "title": name.as_str(), "name": name.as_str(), "name_key": format!("demo.name.{name}"), "result": result, "error": error,
-        }))
-        .map_err(|e| WebError::Internal(e.to_string()))?;
+            "title": name.as_str(), "name": name.as_str(), "name_key": crate::web::message_keys::demo_name_key(&name), "result": result, "error": error,
+        }))?;
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(body))

@@ -61,5 +61,5 @@ pub fn render(
     st.views
         .render(page, lang, back, data)
         .map(html)
-        .map_err(|e| WebError::Internal(e.to_string()))
+        .map_err(WebError::from)
 }

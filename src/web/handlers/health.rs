@@ -1,7 +1,7 @@
 //! Home, health, metrics, static files and the language switch.
 use crate::web::cookies;
 use crate::web::error::WebError;
-use crate::web::extract::{Lang, LocalPath};
+use crate::web::extract::{local_redirect, Lang, LocalPath};
 use crate::web::extract_input::BoundedQuery;
 use crate::web::state::AppState;
 use crate::web::views::Views;
@@ -14,7 +14,7 @@ pub async fn home(st: web::Data<AppState>, lang: Lang) -> Result<HttpResponse, W
     st.views
         .render("home", lang.0, "/", json!({ "title": "pass-idp" }))
         .map(super::html)
-        .map_err(|e| WebError::Internal(e.to_string()))
+        .map_err(WebError::from)
 }
 
 /// 200 only while the database can be written (a recent small write succeeded and no write has
@@ -80,11 +80,13 @@ pub struct LangQuery {
 }
 
 /// Sets the language cookie and returns to a local path only (anything else: the home page).
-pub async fn switch_lang(st: web::Data<AppState>, q: BoundedQuery<LangQuery>) -> HttpResponse {
+pub async fn switch_lang(
+    st: web::Data<AppState>,
+    q: BoundedQuery<LangQuery>,
+) -> Result<HttpResponse, WebError> {
     let lang = crate::i18n::negotiate(Some(&q.to), None, &st.services.cfg.default_language);
     let back = LocalPath::parse_or(q.back.as_deref(), "/");
-    HttpResponse::SeeOther()
-        .cookie(cookies::lang(lang, st.services.cfg.secure_cookies()))
-        .insert_header((header::LOCATION, back.as_str()))
-        .finish()
+    let mut resp = local_redirect(&back);
+    resp.add_cookie(&cookies::lang(lang, st.services.cfg.secure_cookies()))?;
+    Ok(resp)
 }

@@ -28,28 +28,25 @@ pub async fn queue(
         .map(|l| {
             json!({
                 "request_ref": l.request_ref,
-                "status": format!("letters.status.{}", l.status.as_str()),
+                "status": l.status.message_key(),
                 "created_at": date_time(l.created_at),
                 "dispatched_at": l.dispatched_at.map(date_time),
                 "batch": l.batch,
             })
         })
         .collect();
-    let body = st
-        .views
-        .render(
-            "operator_letters",
-            lang.0,
-            "/operator/letters",
-            json!({
-                "title": "Operator",
-                "staff": op.member().display_name,
-                "pending": q.counts.pending,
-                "dispatched": q.counts.dispatched,
-                "letters": rows,
-            }),
-        )
-        .map_err(|e| WebError::Internal(e.to_string()))?;
+    let body = st.views.render(
+        "operator_letters",
+        lang.0,
+        "/operator/letters",
+        json!({
+            "title": "Operator",
+            "staff": op.member().display_name,
+            "pending": q.counts.pending,
+            "dispatched": q.counts.dispatched,
+            "letters": rows,
+        }),
+    )?;
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(body))

@@ -4,6 +4,7 @@ use super::{clear_tx, post_page};
 use crate::auth::Secret;
 use crate::service::login::{Finished, Next, OtpOutcome, PasswordOutcome};
 use crate::web::cookies;
+use crate::web::csrf;
 use crate::web::error::WebError;
 use crate::web::extract::{
     local_redirect, ClientAddr, CsrfForm, Lang, PendingLoginGuard, SessionToken,
@@ -102,7 +103,7 @@ pub async fn password_page(
 pub async fn password_submit(
     st: web::Data<AppState>,
     g: PendingLoginGuard,
-    form: CsrfForm<PasswordForm>,
+    form: CsrfForm<csrf::Login, PasswordForm>,
     lang: Lang,
     addr: ClientAddr,
     session: SessionToken,
@@ -199,7 +200,7 @@ fn otp_message(o: &OtpOutcome, now_ms: i64) -> (&'static str, String) {
 pub async fn otp_submit(
     st: web::Data<AppState>,
     g: PendingLoginGuard,
-    form: CsrfForm<OtpForm>,
+    form: CsrfForm<csrf::Login, OtpForm>,
     lang: Lang,
     addr: ClientAddr,
     session: SessionToken,
@@ -222,7 +223,7 @@ pub async fn otp_submit(
 pub async fn otp_send(
     st: web::Data<AppState>,
     g: PendingLoginGuard,
-    _form: CsrfForm<CsrfOnly>,
+    _form: CsrfForm<csrf::Login, CsrfOnly>,
     lang: Lang,
     addr: ClientAddr,
 ) -> Result<HttpResponse, WebError> {
@@ -240,7 +241,7 @@ pub async fn otp_send(
 pub async fn cancel(
     st: web::Data<AppState>,
     g: PendingLoginGuard,
-    _form: CsrfForm<CsrfOnly>,
+    _form: CsrfForm<csrf::Login, CsrfOnly>,
     lang: Lang,
 ) -> Result<HttpResponse, WebError> {
     let next = st.services.cancel_login(&g.login).await?;

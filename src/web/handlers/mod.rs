@@ -91,20 +91,17 @@ pub(crate) fn post_page(
             "SAMLResponse is not base64".into(),
         ));
     }
-    let body = st
-        .views
-        .render(
-            "post",
-            lang,
-            "/",
-            json!({
-                "title": form.sp_name,
-                "acs_url": form.acs_url,
-                "saml_response": form.saml_response,
-                "relay_state": form.relay_state,
-            }),
-        )
-        .map_err(|e| super::error::WebError::Internal(e.to_string()))?;
+    let body = st.views.render(
+        "post",
+        lang,
+        "/",
+        json!({
+            "title": form.sp_name,
+            "acs_url": form.acs_url,
+            "saml_response": form.saml_response,
+            "relay_state": form.relay_state,
+        }),
+    )?;
     let csp = format!(
         "default-src 'none'; style-src 'self'; script-src 'self'; form-action {}; frame-ancestors 'none'; base-uri 'none'",
         origin(&form.acs_url)

@@ -1,12 +1,14 @@
 //! The registration-office desk: every handler takes an `OfficerSession` (officer role required) and
-//! every POST a `StaffCsrfForm`.
+//! every POST a `CsrfForm<csrf::Staff, _>`.
 use super::forms::{render, see_other, CsrfOnly};
 use crate::service::activation::ActivationError;
 use crate::service::office::{CodeMail, IdentityCheckInput, DOCUMENT_TYPES};
-use crate::web::error::WebError;
+use crate::web::csrf::{self, CsrfForm};
+use crate::web::error::{shown_in_page, WebError};
 use crate::web::extract::{ClientAddr, HasCsrf, Lang};
 use crate::web::extract_input::BoundedQuery;
-use crate::web::extract_staff::{OfficerSession, StaffCsrfForm};
+use crate::web::extract_staff::OfficerSession;
+use crate::web::message_keys::{document_type_key, OfficeMsg};
 use crate::web::state::AppState;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
@@ -40,23 +42,6 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::post().to(citizen_action),
         );
 }
-
-/// Outcome messages shown after a POST (a fixed list: the query cannot name arbitrary keys).
-const MESSAGES: [&str; 10] = [
-    "checked",
-    "signed",
-    "approved",
-    "rejected",
-    "suspend",
-    "resume",
-    "revoke",
-    "refused",
-    "reissued",
-    "mail_failed",
-];
-
-/// Messages that report a failure (shown as such).
-const FAILURES: [&str; 2] = ["refused", "mail_failed"];
 
 #[derive(Deserialize)]
 pub struct SearchQuery {
@@ -128,15 +113,11 @@ pub async fn request_page(
     q: BoundedQuery<MsgQuery>,
 ) -> Result<HttpResponse, WebError> {
     let r = st.services.office_request(&path).await?;
-    let msg = q
-        .msg
-        .as_deref()
-        .filter(|m| MESSAGES.contains(m))
-        .map(|m| format!("office.msg.{m}"));
+    let msg = q.msg.as_deref().and_then(OfficeMsg::parse);
     let back = format!("/office/requests/{}", r.reference);
     let types: Vec<_> = DOCUMENT_TYPES
         .iter()
-        .map(|t| json!({ "value": t, "key": format!("office.doc.{t}") }))
+        .map(|t| json!({ "value": t, "key": document_type_key(t) }))
         .collect();
     render(
         &st,
@@ -146,8 +127,8 @@ pub async fn request_page(
         json!({
             "title": "pass-idp",
             "r": r,
-            "msg": msg,
-            "refused": q.msg.as_deref().is_some_and(|m| FAILURES.contains(&m)),
+            "msg": msg.map(OfficeMsg::key),
+            "refused": msg.is_some_and(OfficeMsg::is_failure),
             "csrf": s.csrf(&st)?,
             "doc_types": types,
         }),
@@ -158,24 +139,24 @@ pub async fn request_page(
 fn after(
     reference: &str,
     r: Result<(), ActivationError>,
-    ok: &str,
+    ok: OfficeMsg,
 ) -> Result<HttpResponse, WebError> {
     let reference: String = reference
         .chars()
         .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
         .take(16)
         .collect();
-    let msg = match r {
+    let msg = match r.map_err(shown_in_page) {
         Ok(()) => ok,
-        Err(ActivationError::Internal(s)) => return Err(WebError::Internal(s)),
-        Err(ActivationError::NotFound(s)) => return Err(WebError::NotFound(s)),
-        Err(e) => {
+        Err(Ok(e)) => {
             tracing::info!(error = %e, "office action refused");
-            "refused"
+            OfficeMsg::Refused
         }
+        Err(Err(page)) => return Err(page),
     };
     Ok(see_other(&format!(
-        "/office/requests/{reference}?msg={msg}"
+        "/office/requests/{reference}?msg={}",
+        msg.as_str()
     )))
 }
 
@@ -183,11 +164,11 @@ fn after(
 fn after_mail(
     reference: &str,
     r: Result<CodeMail, ActivationError>,
-    ok: &str,
+    ok: OfficeMsg,
 ) -> Result<HttpResponse, WebError> {
     match r {
         Ok(CodeMail::Sent) => after(reference, Ok(()), ok),
-        Ok(CodeMail::Failed) => after(reference, Ok(()), "mail_failed"),
+        Ok(CodeMail::Failed) => after(reference, Ok(()), OfficeMsg::MailFailed),
         Err(e) => after(reference, Err(e), ok),
     }
 }
@@ -196,7 +177,7 @@ pub async fn identity(
     st: web::Data<AppState>,
     s: OfficerSession,
     path: web::Path<String>,
-    form: StaffCsrfForm<IdentityForm>,
+    form: CsrfForm<csrf::Staff, IdentityForm>,
     addr: ClientAddr,
 ) -> Result<HttpResponse, WebError> {
     let f = form.0;
@@ -210,85 +191,86 @@ pub async fn identity(
         .services
         .office_identity_check(s.member(), &path, &input, addr.0)
         .await;
-    after(&path, r, "checked")
+    after(&path, r, OfficeMsg::Checked)
 }
 
 pub async fn signed(
     st: web::Data<AppState>,
     s: OfficerSession,
     path: web::Path<String>,
-    _form: StaffCsrfForm<CsrfOnly>,
+    _form: CsrfForm<csrf::Staff, CsrfOnly>,
     addr: ClientAddr,
 ) -> Result<HttpResponse, WebError> {
     let r = st
         .services
         .office_record_signed(s.member(), &path, addr.0)
         .await;
-    after(&path, r, "signed")
+    after(&path, r, OfficeMsg::Signed)
 }
 
 pub async fn approve(
     st: web::Data<AppState>,
     s: OfficerSession,
     path: web::Path<String>,
-    _form: StaffCsrfForm<CsrfOnly>,
+    _form: CsrfForm<csrf::Staff, CsrfOnly>,
     addr: ClientAddr,
 ) -> Result<HttpResponse, WebError> {
     let r = st.services.office_approve(s.member(), &path, addr.0).await;
-    after_mail(&path, r, "approved")
+    after_mail(&path, r, OfficeMsg::Approved)
 }
 
 pub async fn reissue(
     st: web::Data<AppState>,
     s: OfficerSession,
     path: web::Path<String>,
-    _form: StaffCsrfForm<CsrfOnly>,
+    _form: CsrfForm<csrf::Staff, CsrfOnly>,
     addr: ClientAddr,
 ) -> Result<HttpResponse, WebError> {
     let r = st
         .services
         .office_reissue_code(s.member(), &path, addr.0)
         .await;
-    after_mail(&path, r, "reissued")
+    after_mail(&path, r, OfficeMsg::Reissued)
 }
 
 pub async fn reject(
     st: web::Data<AppState>,
     s: OfficerSession,
     path: web::Path<String>,
-    form: StaffCsrfForm<ReasonForm>,
+    form: CsrfForm<csrf::Staff, ReasonForm>,
     addr: ClientAddr,
 ) -> Result<HttpResponse, WebError> {
     let r = st
         .services
         .office_reject(s.member(), &path, &form.0.reason, addr.0)
         .await;
-    after(&path, r, "rejected")
+    after(&path, r, OfficeMsg::Rejected)
 }
 
 pub async fn citizen_action(
     st: web::Data<AppState>,
     s: OfficerSession,
     path: web::Path<String>,
-    form: StaffCsrfForm<ReasonForm>,
+    form: CsrfForm<csrf::Staff, ReasonForm>,
     addr: ClientAddr,
 ) -> Result<HttpResponse, WebError> {
     let f = form.0;
     let ok = match f.action.as_str() {
-        "suspend" => "suspend",
-        "resume" => "resume",
-        "revoke" => "revoke",
+        "suspend" => OfficeMsg::Suspend,
+        "resume" => OfficeMsg::Resume,
+        "revoke" => OfficeMsg::Revoke,
         _ => return Err(WebError::BadRequest("unknown action".into())),
     };
     let r = st
         .services
-        .office_citizen_action(s.member(), &path, ok, &f.reason, addr.0)
+        .office_citizen_action(s.member(), &path, ok.as_str(), &f.reason, addr.0)
         .await;
     after(&path, r, ok)
 }
 
 #[cfg(test)]
 mod tests {
+    use crate::web::message_keys::{document_type_key, OfficeMsg};
     use crate::web::views::Views;
     use serde_json::json;
 
@@ -342,7 +324,7 @@ mod tests {
             }
             let doc_types: Vec<_> = super::DOCUMENT_TYPES
                 .iter()
-                .map(|t| json!({"value": t, "key": format!("office.doc.{t}")}))
+                .map(|t| json!({"value": t, "key": document_type_key(t)}))
                 .collect();
             for (page, data) in [
                 (
@@ -365,15 +347,15 @@ mod tests {
                 let out = v.render(page, lang, "/", data);
                 assert!(out.is_ok(), "{page}/{lang}: {out:?}");
             }
-            for m in super::MESSAGES {
+            for m in OfficeMsg::ALL {
                 let out = v.render(
                     "office_request",
                     lang,
                     "/",
-                    json!({"title": "x", "r": r, "msg": format!("office.msg.{m}"), "refused": false,
+                    json!({"title": "x", "r": r, "msg": m.key(), "refused": false,
                         "csrf": "c", "doc_types": doc_types}),
                 );
-                assert!(out.is_ok(), "office_request/{lang}/{m}: {out:?}");
+                assert!(out.is_ok(), "office_request/{lang}/{m:?}: {out:?}");
             }
         }
     }

@@ -1,23 +1,29 @@
 //! The desk's citizen page: smsPASS state and suspend / resume / revoke without an activation request.
-//! Every handler takes an `OfficerSession` (officer role required) and every POST a `StaffCsrfForm`.
+//! Every handler takes an `OfficerSession` (officer role required) and every POST a `CsrfForm<csrf::Staff, _>`.
 use super::forms::{render, see_other};
-use crate::service::activation::ActivationError;
-use crate::web::error::WebError;
+use crate::web::csrf::{self, CsrfForm};
+use crate::web::error::{shown_in_page, WebError};
 use crate::web::extract::{ClientAddr, HasCsrf, Lang};
 use crate::web::extract_input::BoundedQuery;
-use crate::web::extract_staff::{OfficerSession, StaffCsrfForm};
+use crate::web::extract_staff::OfficerSession;
+use crate::web::message_keys::OfficeMsg;
 use crate::web::state::AppState;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
+/// The outcomes this page shows after a POST.
+const MESSAGES: [OfficeMsg; 4] = [
+    OfficeMsg::Suspend,
+    OfficeMsg::Resume,
+    OfficeMsg::Revoke,
+    OfficeMsg::Refused,
+];
+
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/office/citizens/{id}", web::get().to(citizen_page))
         .route("/office/citizens/{id}/smspass", web::post().to(action));
 }
-
-/// Outcome messages shown after a POST (a fixed list: the query cannot name arbitrary keys).
-const MESSAGES: [&str; 4] = ["suspend", "resume", "revoke", "refused"];
 
 #[derive(Deserialize)]
 pub struct MsgQuery {
@@ -45,7 +51,11 @@ pub async fn citizen_page(
     q: BoundedQuery<MsgQuery>,
 ) -> Result<HttpResponse, WebError> {
     let c = st.services.office_citizen(&path).await?;
-    let msg = q.msg.as_deref().filter(|m| MESSAGES.contains(m));
+    let msg = q
+        .msg
+        .as_deref()
+        .and_then(OfficeMsg::parse)
+        .filter(|m| MESSAGES.contains(m));
     let back = format!("/office/citizens/{}", c.id);
     render(
         &st,
@@ -55,8 +65,8 @@ pub async fn citizen_page(
         json!({
             "title": "pass-idp",
             "c": c,
-            "msg": msg.map(|m| format!("office.msg.{m}")),
-            "refused": msg == Some("refused"),
+            "msg": msg.map(OfficeMsg::key),
+            "refused": msg == Some(OfficeMsg::Refused),
             "csrf": s.csrf(&st)?,
         }),
     )
@@ -66,39 +76,42 @@ pub async fn action(
     st: web::Data<AppState>,
     s: OfficerSession,
     path: web::Path<String>,
-    form: StaffCsrfForm<ActionForm>,
+    form: CsrfForm<csrf::Staff, ActionForm>,
     addr: ClientAddr,
 ) -> Result<HttpResponse, WebError> {
     let f = form.0;
     let ok = match f.action.as_str() {
-        "suspend" => "suspend",
-        "resume" => "resume",
-        "revoke" => "revoke",
+        "suspend" => OfficeMsg::Suspend,
+        "resume" => OfficeMsg::Resume,
+        "revoke" => OfficeMsg::Revoke,
         _ => return Err(WebError::BadRequest("unknown action".into())),
     };
     let r = st
         .services
-        .office_citizen_action_by_id(s.member(), &path, ok, &f.reason, addr.0)
+        .office_citizen_action_by_id(s.member(), &path, ok.as_str(), &f.reason, addr.0)
         .await;
     let id: String = path
         .chars()
         .filter(|c| c.is_ascii_hexdigit() || *c == '-')
         .take(36)
         .collect();
-    let msg = match r {
+    let msg = match r.map_err(shown_in_page) {
         Ok(()) => ok,
-        Err(ActivationError::Internal(s)) => return Err(WebError::Internal(s)),
-        Err(ActivationError::NotFound(s)) => return Err(WebError::NotFound(s)),
-        Err(e) => {
+        Err(Ok(e)) => {
             tracing::info!(error = %e, "office action refused");
-            "refused"
+            OfficeMsg::Refused
         }
+        Err(Err(page)) => return Err(page),
     };
-    Ok(see_other(&format!("/office/citizens/{id}?msg={msg}")))
+    Ok(see_other(&format!(
+        "/office/citizens/{id}?msg={}",
+        msg.as_str()
+    )))
 }
 
 #[cfg(test)]
 mod tests {
+    use crate::web::message_keys::OfficeMsg;
     use crate::web::views::Views;
     use serde_json::json;
 
@@ -122,10 +135,10 @@ mod tests {
                         "office_citizen",
                         lang,
                         "/",
-                        json!({"title": "x", "c": c, "msg": format!("office.msg.{m}"),
-                            "refused": m == "refused", "csrf": "t"}),
+                        json!({"title": "x", "c": c, "msg": m.key(),
+                            "refused": m == OfficeMsg::Refused, "csrf": "t"}),
                     );
-                    assert!(out.is_ok(), "{lang}/{m}: {out:?}");
+                    assert!(out.is_ok(), "{lang}/{m:?}: {out:?}");
                 }
             }
         }

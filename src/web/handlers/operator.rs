@@ -1,10 +1,11 @@
 //! The operator area: connected e-services (SP metadata and policy files), change with preview and
 //! diff, history and restore, enable/disable. Every handler requires `OperatorSession`.
 use crate::service::sp_admin::{self, SpAdminError, SpTarget};
+use crate::web::csrf::{self, CsrfForm};
 use crate::web::error::WebError;
 use crate::web::extract::{HasCsrf, Lang};
 use crate::web::extract_input::BoundedQuery;
-use crate::web::extract_staff::{OperatorSession, StaffCsrfForm};
+use crate::web::extract_staff::OperatorSession;
 use crate::web::state::AppState;
 use actix_multipart::Multipart;
 use actix_web::{web, HttpResponse};
@@ -29,15 +30,7 @@ fn page(
                 .content_type("text/html; charset=utf-8")
                 .body(b)
         })
-        .map_err(|e| WebError::Internal(e.to_string()))
-}
-
-fn admin_err(e: SpAdminError) -> WebError {
-    match e {
-        SpAdminError::NotFound(s) => WebError::BadRequest(s),
-        SpAdminError::NoSuchVersion(v) => WebError::BadRequest(format!("version {v}")),
-        other => WebError::Internal(other.to_string()),
-    }
+        .map_err(WebError::from)
 }
 
 async fn list_page(
@@ -47,7 +40,7 @@ async fn list_page(
     message: Option<String>,
     problem: Option<String>,
 ) -> Result<HttpResponse, WebError> {
-    let l = st.services.sp_list().map_err(admin_err)?;
+    let l = st.services.sp_list()?;
     page(
         st,
         "operator_list",
@@ -85,7 +78,7 @@ pub async fn edit(
     q: BoundedQuery<EntityQuery>,
 ) -> Result<HttpResponse, WebError> {
     let (metadata, policy) = match &q.entity {
-        Some(e) => sp_admin::current_files(&st.services, e).map_err(admin_err)?,
+        Some(e) => sp_admin::current_files(&st.services, e)?,
         None => (String::new(), None),
     };
     page(
@@ -175,10 +168,9 @@ pub async fn preview(
     if !op.csrf_ok(&st, &f.csrf_token) {
         return Err(WebError::Csrf);
     }
-    let p = st
-        .services
-        .sp_preview_change(&target(&f.entity), &f.metadata, policy_opt(&f.policy))
-        .map_err(admin_err)?;
+    let p =
+        st.services
+            .sp_preview_change(&target(&f.entity), &f.metadata, policy_opt(&f.policy))?;
     page(
         &st,
         "operator_preview",
@@ -230,7 +222,7 @@ async fn after_change(
                 .join("; ");
             list_page(st, op, lang, None, Some(msg)).await
         }
-        Err(e) => Err(admin_err(e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -247,7 +239,7 @@ pub async fn save(
     st: web::Data<AppState>,
     op: OperatorSession,
     lang: Lang,
-    form: StaffCsrfForm<SaveForm>,
+    form: CsrfForm<csrf::Staff, SaveForm>,
 ) -> Result<HttpResponse, WebError> {
     let f = form.0;
     let why = why_ok(&f.why)?;
@@ -274,7 +266,7 @@ pub async fn history(
         .entity
         .clone()
         .ok_or_else(|| WebError::BadRequest("entity missing".into()))?;
-    let mut versions = sp_admin::history(&st.services, &entity).map_err(admin_err)?;
+    let mut versions = sp_admin::history(&st.services, &entity)?;
     versions.reverse();
     page(
         &st,
@@ -307,7 +299,7 @@ pub async fn restore(
     st: web::Data<AppState>,
     op: OperatorSession,
     lang: Lang,
-    form: StaffCsrfForm<RestoreForm>,
+    form: CsrfForm<csrf::Staff, RestoreForm>,
 ) -> Result<HttpResponse, WebError> {
     let f = form.0;
     let why = why_ok(&f.why)?;
@@ -339,7 +331,7 @@ pub async fn set_enabled(
     st: web::Data<AppState>,
     op: OperatorSession,
     lang: Lang,
-    form: StaffCsrfForm<EnableForm>,
+    form: CsrfForm<csrf::Staff, EnableForm>,
 ) -> Result<HttpResponse, WebError> {
     let f = form.0;
     let why = why_ok(&f.why)?;

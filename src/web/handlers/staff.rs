@@ -4,12 +4,11 @@ use crate::auth::Secret;
 use crate::domain::staff::Role;
 use crate::service::staff::{StaffCodeOutcome, StaffPasswordOutcome};
 use crate::web::cookies;
+use crate::web::csrf::{self, CsrfForm};
 use crate::web::error::WebError;
 use crate::web::extract::{local_redirect, ClientAddr, Lang};
 use crate::web::extract_input::BoundedQuery;
-use crate::web::extract_staff::{
-    staff_next, StaffCsrfForm, StaffLoginCsrfForm, StaffLoginGuard, StaffSession,
-};
+use crate::web::extract_staff::{staff_next, StaffLoginGuard, StaffSession};
 use crate::web::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
@@ -88,7 +87,7 @@ pub async fn login_page(
 pub async fn login_submit(
     st: web::Data<AppState>,
     g: StaffLoginGuard,
-    form: StaffLoginCsrfForm<PasswordForm>,
+    form: CsrfForm<csrf::StaffLogin, PasswordForm>,
     lang: Lang,
     addr: ClientAddr,
 ) -> Result<HttpResponse, WebError> {
@@ -182,7 +181,7 @@ fn code_message(o: &StaffCodeOutcome, now_ms: i64) -> (&'static str, String) {
 pub async fn otp_submit(
     st: web::Data<AppState>,
     g: StaffLoginGuard,
-    form: StaffLoginCsrfForm<OtpForm>,
+    form: CsrfForm<csrf::StaffLogin, OtpForm>,
     lang: Lang,
     addr: ClientAddr,
     req: HttpRequest,
@@ -222,7 +221,7 @@ pub async fn otp_submit(
 pub async fn otp_send(
     st: web::Data<AppState>,
     g: StaffLoginGuard,
-    _form: StaffLoginCsrfForm<CsrfOnly>,
+    _form: CsrfForm<csrf::StaffLogin, CsrfOnly>,
     lang: Lang,
     addr: ClientAddr,
 ) -> Result<HttpResponse, WebError> {
@@ -254,7 +253,7 @@ pub async fn home(
             json!({ "href": href, "key": key })
         })
         .collect();
-    let roles: Vec<_> = m.roles.iter().map(|r| format!("staff.role.{r}")).collect();
+    let roles: Vec<_> = m.roles.iter().map(|r| r.message_key()).collect();
     render(
         &st,
         "staff_home",
@@ -274,7 +273,7 @@ pub async fn home(
 pub async fn logout(
     st: web::Data<AppState>,
     s: StaffSession,
-    _form: StaffCsrfForm<CsrfOnly>,
+    _form: CsrfForm<csrf::Staff, CsrfOnly>,
     addr: ClientAddr,
 ) -> Result<HttpResponse, WebError> {
     st.services.staff_logout(&s.who, addr.0).await?;

@@ -1,19 +1,35 @@
-//! The password policy for passwords that citizens choose: a minimum length, not the username, and a
-//! zxcvbn strength score (the citizen's own details are fed to zxcvbn as user inputs, so a password
+//! The one password policy, for every new password: citizens registering, changing or resetting
+//! theirs on the user pages, citizens and staff members added from the command line. A minimum
+//! length (`[account] password_min_length`), at most [`MAX_LENGTH`], not the username, not built
+//! from the person's own details, and a zxcvbn strength score of at least `[account]
+//! password_min_score` (the person's own details are fed to zxcvbn as user inputs, so a password
 //! built from one's name, username or e-mail scores low).
 use crate::config::AccountConfig;
 
-/// Why a new password is refused; each has a message key the page shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Why a new password is refused; each has a message key the page shows, and a text for the CLI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum PolicyRefusal {
+    #[error("the password is too short")]
     TooShort,
+    #[error("the password is too long (at most {MAX_LENGTH} characters)")]
     TooLong,
+    #[error("the password must not be the username")]
     SameAsUsername,
+    #[error("the password is too easy to guess (use a longer one or several unrelated words, not the person's own name, username, e-mail or address)")]
     TooWeak,
+    #[error("the two passwords are not the same")]
     Mismatch,
 }
 
 impl PolicyRefusal {
+    pub const ALL: [PolicyRefusal; 5] = [
+        PolicyRefusal::TooShort,
+        PolicyRefusal::TooLong,
+        PolicyRefusal::SameAsUsername,
+        PolicyRefusal::TooWeak,
+        PolicyRefusal::Mismatch,
+    ];
+
     pub fn message_key(self) -> &'static str {
         match self {
             PolicyRefusal::TooShort => "account.pw.too_short",
@@ -28,8 +44,8 @@ impl PolicyRefusal {
 /// Longest accepted password (argon2 input stays bounded).
 pub const MAX_LENGTH: usize = 1024;
 
-/// Checks a new password and its repetition. `user_inputs` are the citizen's own details (username,
-/// names, e-mail, address) that must not make up the password.
+/// Checks a new password and its repetition. `user_inputs` are the person's own details (names,
+/// e-mail, address, phone) that must not make up the password.
 pub fn check(
     cfg: &AccountConfig,
     password: &str,
@@ -155,6 +171,14 @@ mod tests {
         );
         let pw = "Mojca-ima-rada-kozolce-77";
         assert_eq!(check(&c, pw, pw, "mk", &["Mojca", "Kranjc"]), Ok(()));
+    }
+
+    #[test]
+    fn the_documented_demo_password_passes() {
+        // README and Makefile: `make demo-user` adds it with `user add`, which uses this policy.
+        let pw = "Geslo-za-prijavo-2026";
+        let details = ["Janez", "Novak", "janez.novak@example.si"];
+        assert_eq!(check(&cfg(), pw, pw, "demo", &details), Ok(()));
     }
 
     #[test]
