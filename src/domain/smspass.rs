@@ -19,6 +19,9 @@ use super::ids::PhoneNumber;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+mod keys;
+pub use keys::{next_key, state_key, NEXT_EXTRA, STATE_CODES};
+
 /// How the citizen's identity is checked: at a registration office (A) or by a qualified certificate (B).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum ActivationPath {
@@ -221,30 +224,6 @@ impl Action {
 pub struct IllegalTransition {
     pub from: &'static str,
     pub action: &'static str,
-}
-
-/// Every code [`SmsPassState::code`] gives (one per state); message keys are built from these only.
-pub const STATE_CODES: [&str; 7] = [
-    "not_requested",
-    "requested",
-    "identity_verified",
-    "code_issued",
-    "active",
-    "suspended",
-    "revoked",
-];
-
-/// What the citizen does next, beyond the per-state text: a letter is on its way; the code is dead.
-pub const NEXT_EXTRA: [&str; 2] = ["letter", "code_dead"];
-
-/// The message key describing a state (`code` from [`STATE_CODES`]).
-pub fn state_key(code: &str) -> String {
-    format!("smspass.state.{code}")
-}
-
-/// The message key saying what comes next (`what` from [`STATE_CODES`] or [`NEXT_EXTRA`]).
-pub fn next_key(what: &str) -> String {
-    format!("smspass.next.{what}")
 }
 
 impl SmsPassState {

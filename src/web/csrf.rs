@@ -10,8 +10,9 @@
 //! - every field of the form is within its limit (`extract_input`).
 //!
 //! A missing cookie, a missing or foreign token is refused (403; a login form without its
-//! transaction: 400 `no_transaction`) before the handler runs. A token bound to one kind never
-//! passes as another: each kind checks under its own key.
+//! transaction: 400 `no_transaction`) before the handler runs. A token is a keyed hash of the value
+//! of the cookie it is bound to, in a domain of its own per kind (the two staff kinds share one; their
+//! cookies differ), so it never passes with another cookie or as another kind (tests/csrf_kinds.rs).
 use super::error::WebError;
 use super::state::AppState;
 use crate::service::Services;
