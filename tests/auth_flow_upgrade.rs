@@ -244,7 +244,7 @@ async fn logins_in_progress_survive_the_move_to_flow_tables() {
             .await
             .unwrap()
         {
-            StaffCodeOutcome::Done { next, .. } => assert_eq!(next, "/office"),
+            StaffCodeOutcome::Done { next, .. } => assert_eq!(next.as_str(), "/office"),
             other => panic!("{other:?}"),
         }
         // A staff flow is not a citizen login, and the other way round.

@@ -266,7 +266,7 @@ impl Services {
                     .await?,
             ),
             (None, p) => match p.local_next() {
-                Some(path) => Next::Redirect(path.as_str().to_string()),
+                Some(path) => Next::Redirect(path),
                 None => return Err(LoginError::Internal("login without an answer".into())),
             },
             (Some(_), _) => return Err(LoginError::Internal("assertion for a local login".into())),

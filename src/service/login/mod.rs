@@ -17,6 +17,7 @@ use super::{PostForm, Services};
 use crate::auth::flow::Purpose;
 pub(crate) use crate::auth::flow::{RequestedContext, SsoRequest};
 use crate::domain::loa::Level;
+use crate::domain::local_path::LocalPath;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LoginError {
@@ -73,7 +74,7 @@ pub enum Next {
     /// The auto-submitting form to the e-service's ACS.
     Post(PostForm),
     /// A local page (logins to the user pages).
-    Redirect(String),
+    Redirect(LocalPath),
 }
 
 /// A finished login: where the browser goes and the (new) SSO session cookie value.

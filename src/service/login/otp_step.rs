@@ -5,6 +5,7 @@ use crate::audit::{AuditEvent, AuditKind};
 use crate::auth::lockout::CodeHolder;
 use crate::domain::ids::PhoneNumber;
 use crate::domain::loa::Level;
+use crate::domain::local_path::LocalPath;
 use crate::service::authn::{CodeCheck, CodeResend, CodeTo};
 use crate::service::code_lock::Sent;
 use crate::service::Services;
@@ -196,7 +197,7 @@ impl Services {
             return Err(LoginError::NoTransaction);
         }
         let Some(req) = login.sso() else {
-            return Ok(super::Next::Redirect("/".into()));
+            return Ok(super::Next::Redirect(LocalPath::root()));
         };
         Ok(super::Next::Post(self.pending_status_form(
             req,

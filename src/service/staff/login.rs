@@ -41,7 +41,7 @@ pub enum StaffCodeOutcome {
     /// Logged in: set the session cookie and go to `next`.
     Done {
         session_token: String,
-        next: String,
+        next: LocalPath,
     },
     Wrong {
         attempts_left: i32,
@@ -263,10 +263,7 @@ impl Services {
         {
             return Err(StaffError::NoTransaction);
         }
-        let next = tx
-            .purpose
-            .local_next()
-            .map_or_else(|| "/".to_string(), |p| p.as_str().to_string());
+        let next = tx.purpose.local_next().unwrap_or_else(LocalPath::root);
         Ok(StaffCodeOutcome::Done {
             session_token: token,
             next,

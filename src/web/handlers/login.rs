@@ -9,7 +9,6 @@ use crate::web::error::WebError;
 use crate::web::extract::{
     local_redirect, ClientAddr, CsrfForm, Lang, PendingLoginGuard, SessionToken,
 };
-use crate::web::extract_citizen::account_next;
 use crate::web::state::AppState;
 use actix_web::{web, HttpResponse};
 use serde_json::json;
@@ -18,7 +17,7 @@ use serde_json::json;
 fn next_page(st: &AppState, lang: &str, next: &Next) -> Result<HttpResponse, WebError> {
     match next {
         Next::Post(form) => post_page(st, lang, form),
-        Next::Redirect(path) => Ok(local_redirect(&account_next(Some(path)))),
+        Next::Redirect(path) => Ok(local_redirect(path)),
     }
 }
 
@@ -32,11 +31,9 @@ fn finished(st: &AppState, lang: &str, f: Finished) -> Result<HttpResponse, WebE
             token,
             cfg.secure_cookies(),
             cfg.lifetimes.sso_absolute_secs,
-        ))
-        .map_err(|e| WebError::Internal(e.to_string()))?;
+        ))?;
     }
-    resp.add_cookie(&clear_tx(st))
-        .map_err(|e| WebError::Internal(e.to_string()))?;
+    resp.add_cookie(&clear_tx(st))?;
     Ok(resp)
 }
 
@@ -246,7 +243,6 @@ pub async fn cancel(
 ) -> Result<HttpResponse, WebError> {
     let next = st.services.cancel_login(&g.login).await?;
     let mut resp = next_page(&st, lang.0, &next)?;
-    resp.add_cookie(&clear_tx(&st))
-        .map_err(|e| WebError::Internal(e.to_string()))?;
+    resp.add_cookie(&clear_tx(&st))?;
     Ok(resp)
 }

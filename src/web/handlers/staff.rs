@@ -35,8 +35,7 @@ fn add_cookie(
     resp: &mut HttpResponse,
     c: actix_web::cookie::Cookie<'static>,
 ) -> Result<(), WebError> {
-    resp.add_cookie(&c)
-        .map_err(|e| WebError::Internal(e.to_string()))
+    Ok(resp.add_cookie(&c)?)
 }
 
 fn login_view(
@@ -197,7 +196,7 @@ pub async fn otp_submit(
             next,
         } => {
             let secure = st.services.cfg.secure_cookies();
-            let mut resp = local_redirect(&staff_next(Some(&next)));
+            let mut resp = local_redirect(&next);
             add_cookie(
                 &mut resp,
                 cookies::staff(
