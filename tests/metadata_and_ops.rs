@@ -45,7 +45,7 @@ async fn idp_metadata_is_signed_and_schema_valid() {
 async fn metadata_folder_changes_are_picked_up_and_broken_files_skipped() {
     let first = TestSp::new("first", false);
     let app = TestApp::spawn(&[&first]).await;
-    pass_idp::web::server::spawn_metadata_watch(app.services.registry.clone());
+    pass_idp::service::jobs::spawn_metadata_watch(app.services.registry.clone());
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     // A broken file and a good new one arrive.
     std::fs::write(app.metadata_dir.join("broken.xml"), "<md:EntityDescriptor").unwrap();

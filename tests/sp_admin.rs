@@ -172,7 +172,7 @@ async fn bad_policy_refused_and_folder_unchanged() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn add_edit_restore_disable_without_restart() {
     let app = TestApp::spawn(&[]).await;
-    pass_idp::web::server::spawn_metadata_watch(app.services.registry.clone());
+    pass_idp::service::jobs::spawn_metadata_watch(app.services.registry.clone());
     let sp = TestSp::new("added", false);
     assert!(
         !sso_accepted(&app, &sp, None).await,

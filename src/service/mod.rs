@@ -9,6 +9,7 @@ pub mod citizens;
 pub mod client_cert;
 pub(crate) mod code_lock;
 pub mod demo;
+pub mod jobs;
 pub mod letters;
 pub mod login;
 pub mod metrics_access;
