@@ -130,7 +130,7 @@ pub(crate) fn ecdsa_der_to_raw(der: &[u8], half: usize) -> Result<Vec<u8>, KeyEr
 
 /// Converts `r || s` back to a DER ECDSA-Sig-Value (for verification with openssl).
 pub(crate) fn ecdsa_raw_to_der(raw: &[u8]) -> Result<Vec<u8>, KeyError> {
-    if raw.is_empty() || raw.len() % 2 != 0 {
+    if raw.is_empty() || !raw.len().is_multiple_of(2) {
         return Err(KeyError::SelfTestFailed);
     }
     let (r, s) = raw.split_at(raw.len() / 2);

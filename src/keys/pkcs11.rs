@@ -5,11 +5,13 @@
 //!
 //! Sessions: a pool of at most `max_sessions` sessions, each used by one thread at a time (a
 //! PKCS#11 session must not be shared between threads). A session that reports
-//! `CKR_USER_NOT_LOGGED_IN` is logged in again; one that reports a session or device error is
-//! closed, the idle sessions with it, and the signature is tried once more on a new session
-//! (the token is looked up by its label again, so a re-inserted token or a restarted HSM is
-//! found). The PIN is kept for those log-ins and is never printed.
+//! `CKR_USER_NOT_LOGGED_IN` (or an object handle that a log-out voided) is logged in again and
+//! the key found again; one that reports a session or device error is closed, the idle sessions
+//! with it, and the signature goes on a new session (the token is looked up by its label again,
+//! so a re-inserted token or a restarted HSM is found). A signature is tried at most three times.
+//! The PIN is kept for those log-ins and is never printed.
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -74,6 +76,8 @@ pub struct Pkcs11Signer {
     max_sessions: usize,
     pool: Mutex<Pool>,
     freed: Condvar,
+    /// Log-ins again and reconnections so far.
+    recoveries: AtomicU64,
 }
 
 impl std::fmt::Debug for Pkcs11Signer {
@@ -102,27 +106,46 @@ fn rv(e: &P11Error) -> Option<RvError> {
     }
 }
 
-/// Errors after which the session (and probably every other session) is gone.
-fn session_lost(e: &P11Error) -> bool {
-    matches!(
-        rv(e),
+/// What a failed signature calls for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Recovery {
+    /// The user was logged out (every session of the process is): log in again on this session
+    /// and find the key again (a log-out may void private object handles).
+    Relogin,
+    /// The session (and probably every other session) is gone: close them, open a new one.
+    Reconnect,
+    /// Not a session problem (e.g. a mechanism the token refuses): report it.
+    None,
+}
+
+fn recovery(e: &P11Error) -> Recovery {
+    match rv(e) {
+        Some(
+            RvError::UserNotLoggedIn | RvError::KeyHandleInvalid | RvError::ObjectHandleInvalid,
+        ) => Recovery::Relogin,
         Some(
             RvError::SessionHandleInvalid
-                | RvError::SessionClosed
-                | RvError::DeviceRemoved
-                | RvError::DeviceError
-                | RvError::TokenNotPresent
-                | RvError::KeyHandleInvalid
-                | RvError::ObjectHandleInvalid
-                | RvError::CryptokiNotInitialized
-        )
-    )
+            | RvError::SessionClosed
+            | RvError::DeviceRemoved
+            | RvError::DeviceError
+            | RvError::TokenNotPresent,
+        ) => Recovery::Reconnect,
+        _ => Recovery::None,
+    }
 }
+
+/// Attempts of one signature (the first and the recoveries).
+const ATTEMPTS: usize = 3;
+
+/// PKCS#11 modules keep process-wide state, and some (SoftHSM2) do not take concurrent
+/// `C_Initialize` calls well: loading and initialising a module is done one at a time.
+static MODULE_INIT: Mutex<()> = Mutex::new(());
 
 impl Pkcs11Signer {
     /// Loads the module, finds the token, logs in, finds the key and checks that its type is the
     /// one the certificate carries. Every failure says what was looked for.
     pub fn open(s: &Pkcs11Settings, cert: Certificate) -> Result<Pkcs11Signer, KeyError> {
+        let init = MODULE_INIT.lock().unwrap_or_else(PoisonError::into_inner);
         let ctx = Pkcs11::new(&s.module).map_err(|e| {
             KeyError::Pkcs11(format!(
                 "cannot load the PKCS#11 module {}: {e}",
@@ -141,6 +164,7 @@ impl Pkcs11Signer {
                 )))
             }
         }
+        drop(init);
         let signer = Pkcs11Signer {
             ctx,
             token_label: s.token_label.clone(),
@@ -153,6 +177,7 @@ impl Pkcs11Signer {
                 open: 0,
             }),
             freed: Condvar::new(),
+            recoveries: AtomicU64::new(0),
         };
         let conn = signer.connect()?;
         signer.check_key_type(&conn)?;
@@ -225,6 +250,12 @@ impl Pkcs11Signer {
             .open_ro_session(slot)
             .map_err(|e| self.err("cannot open a session", &e))?;
         self.login(&session)?;
+        let key = self.find_key(&session)?;
+        Ok(Conn { session, key })
+    }
+
+    /// The one private key labelled `key_label`.
+    fn find_key(&self, session: &Session) -> Result<ObjectHandle, KeyError> {
         let template = [
             Attribute::Class(ObjectClass::PRIVATE_KEY),
             Attribute::Label(self.key_label.as_bytes().to_vec()),
@@ -233,7 +264,7 @@ impl Pkcs11Signer {
             .find_objects(&template)
             .map_err(|e| self.err("cannot search for the private key", &e))?;
         match found.as_slice() {
-            [key] => Ok(Conn { session, key: *key }),
+            [key] => Ok(*key),
             [] => Err(KeyError::Pkcs11(format!(
                 "token {:?} holds no private key labelled {:?}",
                 self.token_label, self.key_label
@@ -326,6 +357,11 @@ impl Pkcs11Signer {
     pub fn idle_sessions(&self) -> usize {
         self.lock().idle.len()
     }
+
+    /// Signatures that needed a new log-in or a new session so far.
+    pub fn recoveries(&self) -> u64 {
+        self.recoveries.load(Ordering::Relaxed)
+    }
 }
 
 impl Signer for Pkcs11Signer {
@@ -348,36 +384,50 @@ impl Signer for Pkcs11Signer {
             }
         };
         let mut conn = self.acquire()?;
-        let mut retried = false;
+        let mut attempt = 1;
         let sig = loop {
-            match conn.session.sign(&mechanism, conn.key, input) {
+            let e = match conn.session.sign(&mechanism, conn.key, input) {
                 Ok(sig) => {
                     self.release(conn);
                     break sig;
                 }
-                Err(e) if !retried && rv(&e) == Some(RvError::UserNotLoggedIn) => {
-                    retried = true;
-                    tracing::warn!(token = %self.token_label, "PKCS#11 session logged out; logging in again");
-                    if let Err(err) = self.login(&conn.session) {
+                Err(e) => e,
+            };
+            let what = recovery(&e);
+            if attempt >= ATTEMPTS || what == Recovery::None {
+                let err = self.err("signing failed", &e);
+                if what == Recovery::Reconnect {
+                    self.discard_all(conn);
+                } else {
+                    self.release(conn);
+                }
+                return Err(err);
+            }
+            attempt += 1;
+            self.recoveries.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!(token = %self.token_label, error = %describe(&e), ?what, "PKCS#11 signature failed; recovering");
+            if what == Recovery::Relogin {
+                match self
+                    .login(&conn.session)
+                    .and_then(|()| self.find_key(&conn.session))
+                {
+                    Ok(key) => conn.key = key,
+                    Err(err) => {
                         self.discard_all(conn);
                         return Err(err);
                     }
                 }
-                Err(e) if !retried && session_lost(&e) => {
-                    retried = true;
-                    tracing::warn!(token = %self.token_label, error = %describe(&e), "PKCS#11 session lost; reconnecting");
-                    self.discard_all(conn);
-                    conn = self.acquire()?;
-                }
-                Err(e) => {
-                    let err = self.err("signing failed", &e);
-                    if session_lost(&e) {
-                        self.discard_all(conn);
-                    } else {
-                        self.release(conn);
+            } else {
+                self.discard_all(conn);
+                conn = match self.acquire() {
+                    Ok(c) => c,
+                    // A new session can fail while the token is still settling: once more.
+                    Err(_) if attempt < ATTEMPTS => {
+                        attempt += 1;
+                        self.acquire()?
                     }
-                    return Err(err);
-                }
+                    Err(err) => return Err(err),
+                };
             }
         };
         if alg == Algorithm::EcdsaP256Sha256 && sig.len() != 64 {
