@@ -112,6 +112,7 @@ pub async fn services(
 ) -> Result<Services, InitError> {
     cfg.validate()?;
     let keys = load_signing_key(&cfg)?;
+    keyring::log_keys(&keys, clock.now());
     refuse_dev_keys(&cfg)?;
     let store = Store::connect_with(&cfg.database_url, &cfg.storage, clock.clone()).await?;
     if cfg.dev_mode {

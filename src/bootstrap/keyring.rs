@@ -189,6 +189,26 @@ pub fn load_key_ring(cfg: &Config) -> Result<KeyRing, InitError> {
         .map_err(|e| InitError::Key("saml.signing_keys".into(), e.to_string()))
 }
 
+/// Says at start which keys sign and are published, and warns about a certificate that ends
+/// within 30 days (or has ended).
+pub(crate) fn log_keys(ring: &KeyRing, now: chrono::DateTime<chrono::Utc>) {
+    let keys = std::iter::once(("active", ring.active())).chain(ring.next().map(|k| ("next", k)));
+    for (role, k) in keys {
+        let cert = k.certificate();
+        tracing::info!(
+            role,
+            id = k.id(),
+            algorithm = %k.algorithm(),
+            subject = cert.subject(),
+            not_after = %cert.not_after(),
+            "signing key"
+        );
+        if cert.not_after() < now + chrono::Duration::days(30) {
+            tracing::warn!(role, id = k.id(), not_after = %cert.not_after(), "signing certificate ends within 30 days (or has ended): roll over to a new key");
+        }
+    }
+}
+
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
