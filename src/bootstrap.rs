@@ -1,12 +1,13 @@
 //! Wiring: from a validated `Config` to the shared application state.
+mod keyring;
 use crate::auth::password::PasswordHasher;
 use crate::auth::tokens::{Csprng, Keyed};
 use crate::clock::SharedClock;
 use crate::config::Config;
+use crate::keys::KeyRing;
 use crate::notify::mail::{Mailer, OutboxMailer};
 use crate::notify::sms::{OutboxSms, SmsSender};
 use crate::saml::dev_keys::{self, DevKey};
-use crate::saml::keys::SigningKey;
 use crate::saml::registry::SharedRegistry;
 use crate::service::{Metrics, Services};
 use crate::storage::Store;
@@ -25,7 +26,7 @@ pub enum InitError {
         "{key} ({file}) is refused outside dev mode: {why}. The development keys and certificates (certs-dev/, marked DEV ONLY) are accepted only with dev_mode = true; configure a key of your own"
     )]
     DevKey {
-        key: &'static str,
+        key: String,
         file: String,
         why: crate::saml::dev_keys::DevKey,
     },
@@ -44,55 +45,21 @@ pub enum InitError {
 /// Marker in the subject of the committed development certificates.
 pub const DEV_CERT_MARKER: &str = crate::saml::dev_keys::DEV_CERT_MARKER;
 
-fn read(key: &'static str, path: &Path) -> Result<Vec<u8>, InitError> {
+pub(crate) fn read(key: &str, path: &Path) -> Result<Vec<u8>, InitError> {
     std::fs::read(path)
         .map_err(|e| InitError::Key(format!("{key} {}", path.display()), e.to_string()))
 }
 
-/// Loads the IdP signing key; outside dev mode a committed dev key (in whatever certificate) or a
-/// certificate marked DEV ONLY is refused.
-pub fn load_signing_key(cfg: &Config) -> Result<SigningKey, InitError> {
-    let key_pem = read("signing_key", &cfg.signing_key)?;
-    let cert_pem = read("signing_cert", &cfg.signing_cert)?;
-    let key = SigningKey::from_pem(&key_pem, &cert_pem).map_err(|e| {
-        let files = format!(
-            "signing_key {} / signing_cert {}",
-            cfg.signing_key.display(),
-            cfg.signing_cert.display()
-        );
-        InitError::Key(files, e.to_string())
-    })?;
-    if !cfg.dev_mode {
-        let dev = |key: &'static str, path: &Path, why| InitError::DevKey {
-            key,
-            file: path.display().to_string(),
-            why,
-        };
-        // The certificate carries the private key's public key (checked above), so this one test
-        // covers the key in any certificate; the marker covers `pass-idp keys dev` output.
-        let spki = key.public_key_der().map_err(|e| {
-            InitError::Key(
-                format!("signing_key {}", cfg.signing_key.display()),
-                e.to_string(),
-            )
-        })?;
-        if let Some(why) = dev_keys::committed_dev_key(&spki).map(DevKey::Committed) {
-            return Err(dev("signing_key", &cfg.signing_key, why));
-        }
-        if let Some(why) = checked(
-            dev_keys::dev_cert_in_pem(&cert_pem),
-            "signing_cert",
-            &cfg.signing_cert,
-        )? {
-            return Err(dev("signing_cert", &cfg.signing_cert, why));
-        }
-    }
-    Ok(key)
+/// Loads the signing key ring (`[[saml.signing_keys]]`, or `signing_key`/`signing_cert` as one
+/// active key); outside dev mode a committed dev key (in whatever certificate) or a certificate
+/// marked DEV ONLY is refused, for every key of the ring.
+pub fn load_signing_key(cfg: &Config) -> Result<KeyRing, InitError> {
+    keyring::load_key_ring(cfg)
 }
 
 fn checked(
     r: Result<Option<DevKey>, dev_keys::DevKeyError>,
-    key: &'static str,
+    key: &str,
     path: &Path,
 ) -> Result<Option<DevKey>, InitError> {
     r.map_err(|e| InitError::Key(format!("{key} {}", path.display()), e.to_string()))
@@ -111,7 +78,7 @@ pub fn refuse_dev_keys(cfg: &Config) -> Result<(), InitError> {
         let pem = read("tls.key", &cfg.tls.key)?;
         if let Some(why) = checked(dev_keys::dev_private_key_pem(&pem), "tls.key", &cfg.tls.key)? {
             return Err(InitError::DevKey {
-                key: "tls.key",
+                key: "tls.key".into(),
                 file: cfg.tls.key.display().to_string(),
                 why,
             });
@@ -128,7 +95,7 @@ pub fn refuse_dev_keys(cfg: &Config) -> Result<(), InitError> {
         let pem = read(key, path)?;
         if let Some(why) = checked(dev_keys::dev_cert_in_pem(&pem), key, path)? {
             return Err(InitError::DevKey {
-                key,
+                key: key.to_string(),
                 file: path.display().to_string(),
                 why,
             });
@@ -144,7 +111,8 @@ pub async fn services(
     sms: Option<Arc<dyn SmsSender>>,
 ) -> Result<Services, InitError> {
     cfg.validate()?;
-    let signing_key = load_signing_key(&cfg)?;
+    let keys = load_signing_key(&cfg)?;
+    keyring::log_keys(&keys, clock.now());
     refuse_dev_keys(&cfg)?;
     let store = Store::connect_with(&cfg.database_url, &cfg.storage, clock.clone()).await?;
     if cfg.dev_mode {
@@ -196,7 +164,7 @@ pub async fn services(
         sms,
         mailer,
         registry,
-        signing_key: Arc::new(signing_key),
+        keys: Arc::new(keys),
         metrics,
         client_certs: Arc::new(client_certs),
     })

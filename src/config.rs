@@ -20,6 +20,8 @@ mod tls;
 pub use tls::{ClientCertConfig, TlsConfig};
 mod edge;
 pub use edge::{HstsConfig, MetricsConfig, MIN_METRICS_TOKEN};
+mod keys;
+pub use keys::{Pkcs11KeyConfig, SamlConfig, SigningKeyConfig};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -33,8 +35,11 @@ pub struct Config {
     /// Address to listen on.
     pub bind: String,
     pub database_url: String,
+    /// The one active PEM signing key and its certificate, unless `[[saml.signing_keys]]` is set.
     pub signing_key: PathBuf,
     pub signing_cert: PathBuf,
+    /// `[saml]`: the signing key ring (`[[saml.signing_keys]]`).
+    pub saml: SamlConfig,
     pub metadata_dir: PathBuf,
     pub default_language: String,
     /// Allowed clock difference to e-services (seconds).
@@ -208,6 +213,7 @@ impl Default for Config {
             database_url: "sqlite://var/pass-idp.db?mode=rwc".into(),
             signing_key: PathBuf::from("certs-dev/idp-signing.key"),
             signing_cert: PathBuf::from("certs-dev/idp-signing.crt"),
+            saml: SamlConfig::default(),
             metadata_dir: PathBuf::from("metadata"),
             default_language: "sl".into(),
             clock_skew_secs: 180,
@@ -238,6 +244,9 @@ pub enum ConfigError {
     Load(String),
     #[error("configuration key `{key}`: {why}")]
     Invalid { key: &'static str, why: String },
+    /// The same, for a key whose name is built (an entry of a list, e.g. `saml.signing_keys[1].use`).
+    #[error("configuration key `{key}`: {why}")]
+    InvalidAt { key: String, why: String },
 }
 
 /// Built-in secrets for dev mode only; `validate()` refuses them outside dev mode.
@@ -414,6 +423,7 @@ impl Config {
         remote::validate(&self.remote_metadata, self.dev_mode)?;
         tls::validate(&self.tls, &self.client_cert)?;
         edge::validate(&self.hsts, &self.metrics)?;
+        keys::validate(&self.saml.signing_keys)?;
         Ok(())
     }
 

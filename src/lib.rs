@@ -6,6 +6,7 @@ pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod i18n;
+pub mod keys;
 pub mod notify;
 pub mod saml;
 pub mod service;

@@ -262,7 +262,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         Cmd::Keys(KeysCmd::Dev { out }) => {
             let cn = format!("pass-idp signing {}", pass_idp::bootstrap::DEV_CERT_MARKER);
             let (key, cert) =
-                pass_idp::saml::keys::generate_self_signed(&cn, 3650).map_err(|e| e.to_string())?;
+                pass_idp::keys::generate_self_signed(&cn, 3650).map_err(|e| e.to_string())?;
             std::fs::create_dir_all(out).map_err(|e| e.to_string())?;
             std::fs::write(out.join("idp-signing.key"), key).map_err(|e| e.to_string())?;
             std::fs::write(out.join("idp-signing.crt"), cert).map_err(|e| e.to_string())?;

@@ -180,7 +180,7 @@ mod tests {
             let der = cert.to_der().unwrap();
             assert_eq!(dev_cert_der(&der), Some(DevKey::Committed(file)));
             let mut chain = rewrap(
-                &crate::saml::keys::generate_self_signed("x", 1).unwrap().0,
+                &crate::keys::generate_self_signed("x", 1).unwrap().0,
                 "leaf",
             )
             .to_pem()
@@ -196,10 +196,10 @@ mod tests {
 
     #[test]
     fn other_keys_pass_and_the_marker_still_counts() {
-        let (k, c) = crate::saml::keys::generate_self_signed("ordinary", 1).unwrap();
+        let (k, c) = crate::keys::generate_self_signed("ordinary", 1).unwrap();
         assert_eq!(dev_private_key_pem(&k).unwrap(), None);
         assert_eq!(dev_cert_in_pem(&c).unwrap(), None);
-        let (_, marked) = crate::saml::keys::generate_self_signed("signing DEV ONLY", 1).unwrap();
+        let (_, marked) = crate::keys::generate_self_signed("signing DEV ONLY", 1).unwrap();
         assert!(matches!(
             dev_cert_in_pem(&marked).unwrap(),
             Some(DevKey::Marked(s)) if s.contains("DEV ONLY")

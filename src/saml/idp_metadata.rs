@@ -5,13 +5,15 @@
 //! - Elements are emitted in the order saml-schema-metadata-2.0.xsd requires (Signature first,
 //!   then IDPSSODescriptor: KeyDescriptor, SingleLogoutService, NameIDFormat,
 //!   SingleSignOnService; then Organization).
-//! - The document is always signed (RSA-SHA256, exclusive c14n) by the same signer as the
-//!   Responses, and the signing certificate published is the one that signs.
+//! - The document is always signed (exclusive c14n) by the same signer as the Responses: the
+//!   ring's active key, under its algorithm.
+//! - Every certificate of the ring is published as a `KeyDescriptor use="signing"`: the active
+//!   key's first, then the next key's, so e-services trust the next key before it signs.
 //! - Every value is escaped; characters XML 1.0 forbids are refused.
 use chrono::{DateTime, Utc};
 
-use crate::saml::keys::SigningKey;
-use crate::saml::response::dsig::{sign_enveloped, DS_NS};
+use crate::keys::KeyRing;
+use crate::saml::response::dsig::{sign_enveloped_async, DS_NS};
 use crate::saml::response::{ResponseError, SAMLP_NS};
 use crate::saml::types::Binding;
 use crate::saml::xmlwrite::{saml_time, CanonWriter};
@@ -35,9 +37,9 @@ pub struct IdpMetadataParams<'a> {
 }
 
 /// Builds the signed IdP metadata document.
-pub fn build_idp_metadata(
-    key: &SigningKey,
-    p: &IdpMetadataParams,
+pub async fn build_idp_metadata(
+    keys: &KeyRing,
+    p: &IdpMetadataParams<'_>,
 ) -> Result<String, ResponseError> {
     if !crate::saml::response::dsig::is_ncname(p.id) {
         return Err(ResponseError::BadId(p.id.to_string()));
@@ -68,13 +70,15 @@ pub fn build_idp_metadata(
             ("protocolSupportEnumeration", SAMLP_NS),
         ],
     )?;
-    w.start("md:KeyDescriptor", &[], &[("use", "signing")])?;
-    w.start("ds:KeyInfo", &[("ds", DS_NS)], &[])?;
-    w.start("ds:X509Data", &[], &[])?;
-    w.text_element("ds:X509Certificate", &[], &[], key.cert_base64())?;
-    w.end("ds:X509Data");
-    w.end("ds:KeyInfo");
-    w.end("md:KeyDescriptor");
+    for cert in keys.published() {
+        w.start("md:KeyDescriptor", &[], &[("use", "signing")])?;
+        w.start("ds:KeyInfo", &[("ds", DS_NS)], &[])?;
+        w.start("ds:X509Data", &[], &[])?;
+        w.text_element("ds:X509Certificate", &[], &[], cert.base64())?;
+        w.end("ds:X509Data");
+        w.end("ds:KeyInfo");
+        w.end("md:KeyDescriptor");
+    }
     let bindings = [Binding::HttpRedirect, Binding::HttpPost];
     if let Some(slo) = p.slo_url {
         for b in bindings {
@@ -106,5 +110,5 @@ pub fn build_idp_metadata(
     }
     w.end("md:EntityDescriptor");
     let tail = w.finish();
-    Ok(sign_enveloped(key, p.id, &head, &tail)?)
+    Ok(sign_enveloped_async(keys.active(), p.id, &head, &tail).await?)
 }

@@ -6,17 +6,20 @@
 //!   forbids are refused with an error.
 //! - A success Response is always signed: the Assertion, the Response, or both (the assertion
 //!   first, then the Response over it). Asking for neither is an error.
-//! - Signatures are RSA-SHA256 with exclusive c14n; the Reference points at the ID of the
-//!   element that carries the signature, and IDs must be NCNames.
+//! - Signatures are made with the ring's active key, under its algorithm (RSA-SHA256,
+//!   RSA-PSS-SHA256 or ECDSA-P256-SHA256), with exclusive c14n; the Reference points at the ID of
+//!   the element that carries the signature, and IDs must be NCNames.
+//! - A success Response is signed without holding up the async runtime when the key may block
+//!   (a PKCS#11 token); a status Response is signed on the caller's thread.
 //! - The XML is emitted in exclusive canonical form, so what is digested is what is sent.
 //! - Timestamps are UTC without fractional seconds; the caller supplies all times and IDs.
 pub(crate) mod dsig;
 
 use chrono::{DateTime, Utc};
 
-use crate::saml::keys::{KeyError, SigningKey};
+use crate::keys::{KeyError, KeyRing};
 use crate::saml::xmlwrite::{saml_time, CanonWriter, XmlWriteError};
-use dsig::{is_ncname, sign_enveloped, DsigError};
+use dsig::{is_ncname, sign_enveloped, sign_enveloped_async, DsigError};
 
 pub(crate) const SAMLP_NS: &str = "urn:oasis:names:tc:SAML:2.0:protocol";
 pub(crate) const SAML_NS: &str = "urn:oasis:names:tc:SAML:2.0:assertion";
@@ -237,14 +240,18 @@ fn assertion(r: &SuccessResponse, now: &str) -> Result<(String, String), Respons
 
 /// Builds a success Response with one Assertion, signed as `r.sign_assertion` /
 /// `r.sign_response` ask. Returns the XML (not base64).
-pub fn build_success(key: &SigningKey, r: &SuccessResponse) -> Result<String, ResponseError> {
+pub async fn build_success(
+    keys: &KeyRing,
+    r: &SuccessResponse<'_>,
+) -> Result<String, ResponseError> {
+    let key = keys.active();
     if !r.sign_assertion && !r.sign_response {
         return Err(ResponseError::NothingSigned);
     }
     let now = saml_time(r.issue_instant);
     let (a_head, a_tail) = assertion(r, &now)?;
     let assertion = if r.sign_assertion {
-        sign_enveloped(key, r.assertion_id, &a_head, &a_tail)?
+        sign_enveloped_async(key, r.assertion_id, &a_head, &a_tail).await?
     } else {
         a_head + &a_tail
     };
@@ -268,7 +275,7 @@ pub fn build_success(key: &SigningKey, r: &SuccessResponse) -> Result<String, Re
     w.end("samlp:Response");
     let tail = w.finish();
     if r.sign_response {
-        Ok(sign_enveloped(key, r.response_id, &head, &tail)?)
+        Ok(sign_enveloped_async(key, r.response_id, &head, &tail).await?)
     } else {
         Ok(head + &tail)
     }
@@ -276,7 +283,8 @@ pub fn build_success(key: &SigningKey, r: &SuccessResponse) -> Result<String, Re
 
 /// Builds an error (or other status-only) Response: Status with the top-level code, an
 /// optional second-level code and an optional StatusMessage; signed when `r.sign`.
-pub fn build_status(key: &SigningKey, r: &StatusResponse) -> Result<String, ResponseError> {
+pub fn build_status(keys: &KeyRing, r: &StatusResponse) -> Result<String, ResponseError> {
+    let key = keys.active();
     let now = saml_time(r.issue_instant);
     let head = response_head(
         r.response_id,

@@ -9,8 +9,8 @@ use chrono::{Duration, TimeZone, Utc};
 use samael::crypto::{CertificateDer, Crypto, CryptoProvider, ReduceMode};
 
 use super::*;
-use crate::saml::idp_metadata::{build_idp_metadata, IdpMetadataParams};
-use crate::saml::keys::{generate_self_signed, SigningKey};
+use crate::keys::{generate_self_signed, KeyRing, PemSigner, RingKey};
+use crate::saml::idp_metadata::IdpMetadataParams;
 use crate::saml::types::{nameid, status};
 
 const INJECTION: &str = r#"x</saml:AttributeValue></saml:Attribute><saml:Attribute Name="admin"><saml:AttributeValue>1"#;
@@ -19,8 +19,18 @@ const ASSERTION_ELEM: &str = "urn:oasis:names:tc:SAML:2.0:assertion:Assertion";
 const METADATA_ELEM: &str = "urn:oasis:names:tc:SAML:2.0:metadata:EntityDescriptor";
 
 struct TestKey {
-    key: SigningKey,
+    key: KeyRing,
     cert_pem: Vec<u8>,
+}
+
+/// A ring of one PEM key.
+pub(super) fn ring(
+    key_pem: &[u8],
+    cert_pem: &[u8],
+    alg: Option<crate::keys::Algorithm>,
+) -> KeyRing {
+    let signer = std::sync::Arc::new(PemSigner::from_pem(key_pem, cert_pem).unwrap());
+    KeyRing::single(RingKey::new("test", alg, signer).unwrap())
 }
 
 fn test_key() -> &'static TestKey {
@@ -28,19 +38,35 @@ fn test_key() -> &'static TestKey {
     K.get_or_init(|| {
         let (k, c) = generate_self_signed("pass-idp response test", 30).unwrap();
         TestKey {
-            key: SigningKey::from_pem(&k, &c).unwrap(),
+            key: ring(&k, &c, None),
             cert_pem: c,
         }
     })
 }
 
-fn other_key() -> SigningKey {
+fn other_key() -> KeyRing {
     let (k, c) = generate_self_signed("someone else", 30).unwrap();
-    SigningKey::from_pem(&k, &c).unwrap()
+    ring(&k, &c, None)
+}
+
+/// The async builders, run to completion here.
+pub(super) fn block_on<F: std::future::Future>(f: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(f)
+}
+
+fn build_success(k: &KeyRing, r: &SuccessResponse) -> Result<String, ResponseError> {
+    block_on(super::build_success(k, r))
+}
+
+fn build_idp_metadata(k: &KeyRing, p: &IdpMetadataParams) -> Result<String, ResponseError> {
+    block_on(crate::saml::idp_metadata::build_idp_metadata(k, p))
 }
 
 fn cert() -> CertificateDer {
-    CertificateDer::from(test_key().key.cert_der().to_vec())
+    CertificateDer::from(test_key().key.active().certificate().der().to_vec())
 }
 
 fn samael_verify(xml: &str) -> bool {

@@ -54,14 +54,14 @@ impl Services {
         Ok((id, format!("{}?{q}", self.sso_url())))
     }
 
-    pub fn demo_accept(
+    pub async fn demo_accept(
         &self,
         name: &str,
         saml_response: &str,
         request_id: &str,
     ) -> Result<DemoLogin, DemoError> {
         let (entity_id, acs) = self.demo_ids(name)?;
-        let md = self.idp_metadata().map_err(DemoError::Failed)?;
+        let md = self.idp_metadata().await.map_err(DemoError::Failed)?;
         accept_response(&md, &entity_id, &acs, saml_response, request_id)
             .map_err(|e| DemoError::Failed(e.to_string()))
     }

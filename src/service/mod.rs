@@ -24,8 +24,8 @@ use crate::auth::password::PasswordHasher;
 use crate::auth::tokens::{Csprng, Keyed};
 use crate::clock::SharedClock;
 use crate::config::Config;
+use crate::keys::KeyRing;
 use crate::notify::sms::SmsSender;
-use crate::saml::keys::SigningKey;
 use crate::saml::registry::SharedRegistry;
 use crate::storage::Store;
 use std::sync::Arc;
@@ -105,7 +105,8 @@ pub struct Services {
     pub sms: Arc<dyn SmsSender>,
     pub mailer: Arc<dyn crate::notify::mail::Mailer>,
     pub registry: SharedRegistry,
-    pub signing_key: Arc<SigningKey>,
+    /// The signing keys: everything signs with the active one; metadata publishes all.
+    pub keys: Arc<KeyRing>,
     pub metrics: Metrics,
     /// Bounds the password-reset requests handled in the background (`[account] reset_max_pending`).
     pub reset_tasks: Arc<tokio::sync::Semaphore>,
@@ -134,14 +135,14 @@ pub(crate) fn token_hash(keyed: &Keyed, token: &str) -> Result<String, crate::au
 }
 
 impl Services {
-    /// The IdP's signed metadata.
-    pub fn idp_metadata(&self) -> Result<String, String> {
+    /// The IdP's signed metadata (signed by the active key; every key's certificate published).
+    pub async fn idp_metadata(&self) -> Result<String, String> {
         use crate::saml::idp_metadata::{build_idp_metadata, IdpMetadataParams};
         use crate::saml::types::nameid;
         let sso = self.sso_url();
         let id = self.rng.xml_id();
         build_idp_metadata(
-            &self.signing_key,
+            &self.keys,
             &IdpMetadataParams {
                 entity_id: &self.cfg.entity_id,
                 sso_url: &sso,
@@ -153,6 +154,7 @@ impl Services {
                 organization: None,
             },
         )
+        .await
         .map_err(|e| e.to_string())
     }
 }

@@ -50,7 +50,7 @@ impl Services {
     ) -> Result<PostForm, LoginError> {
         let id = self.rng.xml_id();
         let xml = response::build_status(
-            &self.signing_key,
+            &self.keys,
             &StatusResponse {
                 response_id: &id,
                 issuer: &self.cfg.entity_id,
@@ -295,7 +295,7 @@ impl Services {
         let response_id = self.rng.xml_id();
         let assertion_id = self.rng.xml_id();
         let xml = response::build_success(
-            &self.signing_key,
+            &self.keys,
             &SuccessResponse {
                 response_id: &response_id,
                 assertion_id: &assertion_id,
@@ -316,6 +316,7 @@ impl Services {
                 sign_response: sp.policy.sign_response,
             },
         )
+        .await
         .map_err(|e| LoginError::Internal(e.to_string()))?;
         let ev = AuditEvent::new(AuditKind::AssertionIssued)
             .citizen(&citizen.id.0)

@@ -19,10 +19,14 @@
 //!
 //! Only runs under `cargo bench` (which passes `--bench`); `cargo test --all-targets` just builds it.
 //! Environment: `BENCH_SECS` (default 5) is the measuring time of each run; `BENCH_ONLY=login|sso`
-//! runs one kind only (for profiling; no verdicts then); `BENCH_DB_DIR=/dev/shm` puts the SQLite file
-//! on tmpfs (an experiment, not the benchmark's setting).
+//! runs one kind only (for profiling; no verdicts then), `BENCH_ONLY=signs` only the reference
+//! figures (which include RSA signatures through the key ring: PEM and PKCS#11 on SoftHSM2);
+//! `BENCH_DB_DIR=/dev/shm` puts the SQLite file on tmpfs (an experiment, not the benchmark's
+//! setting).
 #![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
 
+#[path = "../common/softhsm.rs"]
+mod softhsm;
 #[path = "../common/sp.rs"]
 mod sp;
 
@@ -88,6 +92,40 @@ fn crate_rsa2048_signs_per_sec(key_path: &Path) -> f64 {
         n += 1;
     }
     f64::from(n) / start.elapsed().as_secs_f64()
+}
+
+/// RSA-2048 PKCS#1 v1.5 (RSA-SHA256) signatures per second through the key ring's `Signer`, one
+/// thread, about two seconds each: the PEM signer with the IdP's dev key, and the PKCS#11 signer
+/// on a SoftHSM2 token of the benchmark's own (one session; `None` without SoftHSM2).
+fn ring_signs_per_sec(key_path: &Path, cert_path: &Path) -> (f64, Option<f64>) {
+    use pass_idp::keys::{Algorithm, Certificate, PemSigner, Pkcs11Settings, Pkcs11Signer, Signer};
+    fn rate(s: &dyn Signer) -> f64 {
+        let data = [7u8; 512];
+        let start = Instant::now();
+        let mut n = 0u32;
+        while start.elapsed() < Duration::from_secs(2) && n < 100_000 {
+            std::hint::black_box(s.sign(Algorithm::RsaSha256, &data).unwrap());
+            n += 1;
+        }
+        f64::from(n) / start.elapsed().as_secs_f64()
+    }
+    let pem = PemSigner::from_pem(
+        &std::fs::read(key_path).unwrap(),
+        &std::fs::read(cert_path).unwrap(),
+    )
+    .unwrap();
+    let hsm = softhsm::shared("the PKCS#11 signing figure").map(|h| {
+        let cert = Certificate::from_pem(&std::fs::read(&h.rsa_cert).unwrap()).unwrap();
+        let settings = Pkcs11Settings {
+            module: softhsm::MODULE.into(),
+            token_label: softhsm::TOKEN.into(),
+            key_label: softhsm::RSA_LABEL.into(),
+            pin: softhsm::PIN.into(),
+            max_sessions: 1,
+        };
+        rate(&Pkcs11Signer::open(&settings, cert).unwrap())
+    });
+    (rate(&pem), hsm)
 }
 
 /// Median of nine argon2id verifies (after one not counted) with the configured defaults, through the
@@ -629,6 +667,23 @@ async fn bench(pinned: bool, cpus: usize) {
         "  argon2id verify ({params}, IdP PasswordHasher, median of 9): {:.1} ms",
         argon * 1000.0
     );
+    let (key, cert) = (
+        root.join("certs-dev/idp-signing.key"),
+        root.join("certs-dev/idp-signing.crt"),
+    );
+    let (pem_ring, hsm_ring) = tokio::task::spawn_blocking(move || ring_signs_per_sec(&key, &cert))
+        .await
+        .unwrap();
+    println!("  RSA-2048 sign/s, key ring PEM signer (IdP dev key), 2 s: {pem_ring:.1}");
+    match hsm_ring {
+        Some(r) => println!(
+            "  RSA-2048 sign/s, key ring PKCS#11 signer (SoftHSM2 token, CKM_SHA256_RSA_PKCS, one session), 2 s: {r:.1}"
+        ),
+        None => println!("  RSA-2048 sign/s, key ring PKCS#11 signer: not measured (no softhsm2)"),
+    }
+    if std::env::var("BENCH_ONLY").as_deref() == Ok("signs") {
+        return;
+    }
 
     let sp = Arc::new(TestSp::new("bench", false));
     let max_clients = *CONCURRENCY.iter().max().unwrap();

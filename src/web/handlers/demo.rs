@@ -64,6 +64,7 @@ pub async fn acs(
     let (result, error) = match st
         .services
         .demo_accept(&name, &form.saml_response, &request_id)
+        .await
     {
         Ok(r) => (Some(r), None),
         Err(e) => (None, Some(e.to_string())),

@@ -80,7 +80,11 @@ pub async fn sso_post(
 }
 
 pub async fn metadata(st: web::Data<AppState>) -> Result<HttpResponse, WebError> {
-    let xml = st.services.idp_metadata().map_err(WebError::Internal)?;
+    let xml = st
+        .services
+        .idp_metadata()
+        .await
+        .map_err(WebError::Internal)?;
     Ok(HttpResponse::Ok()
         .content_type("application/samlmetadata+xml")
         .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))
