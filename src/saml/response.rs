@@ -19,7 +19,7 @@ use chrono::{DateTime, Utc};
 
 use crate::keys::{KeyError, KeyRing};
 use crate::saml::xmlwrite::{saml_time, CanonWriter, XmlWriteError};
-use dsig::{is_ncname, sign_enveloped, sign_enveloped_async, DsigError};
+use dsig::{is_ncname, sign_enveloped_async, DsigError};
 
 pub(crate) const SAMLP_NS: &str = "urn:oasis:names:tc:SAML:2.0:protocol";
 pub(crate) const SAML_NS: &str = "urn:oasis:names:tc:SAML:2.0:assertion";
@@ -283,7 +283,7 @@ pub async fn build_success(
 
 /// Builds an error (or other status-only) Response: Status with the top-level code, an
 /// optional second-level code and an optional StatusMessage; signed when `r.sign`.
-pub fn build_status(keys: &KeyRing, r: &StatusResponse) -> Result<String, ResponseError> {
+pub async fn build_status(keys: &KeyRing, r: &StatusResponse<'_>) -> Result<String, ResponseError> {
     let key = keys.active();
     let now = saml_time(r.issue_instant);
     let head = response_head(
@@ -307,7 +307,7 @@ pub fn build_status(keys: &KeyRing, r: &StatusResponse) -> Result<String, Respon
     w.end("samlp:Response");
     let tail = w.finish();
     if r.sign {
-        Ok(sign_enveloped(key, r.response_id, &head, &tail)?)
+        Ok(sign_enveloped_async(key, r.response_id, &head, &tail).await?)
     } else {
         Ok(head + &tail)
     }

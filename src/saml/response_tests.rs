@@ -473,7 +473,7 @@ fn status_resp(sign: bool) -> StatusResponse<'static> {
 
 #[test]
 fn status_response_signed_verifies_and_parses() {
-    let xml = build_status(&test_key().key, &status_resp(true)).unwrap();
+    let xml = block_on(build_status(&test_key().key, &status_resp(true))).unwrap();
     dump("response-status.xml", &xml);
     assert_verifies(&xml, RESPONSE_ELEM);
     let r = samael::schema::Response::from_str(&xml).unwrap();
@@ -495,7 +495,7 @@ fn status_response_signed_verifies_and_parses() {
 
 #[test]
 fn status_response_unsigned_has_no_signature() {
-    let xml = build_status(&test_key().key, &status_resp(false)).unwrap();
+    let xml = block_on(build_status(&test_key().key, &status_resp(false))).unwrap();
     assert!(!xml.contains("Signature"));
     assert!(samael::schema::Response::from_str(&xml).is_ok());
 }

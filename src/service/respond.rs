@@ -41,7 +41,7 @@ fn ms_to_dt(ms: i64) -> DateTime<Utc> {
 }
 
 impl Services {
-    pub(crate) fn status_form(
+    pub(crate) async fn status_form(
         &self,
         r: &StatusReply<'_>,
         top: &str,
@@ -63,6 +63,7 @@ impl Services {
                 sign: true,
             },
         )
+        .await
         .map_err(|e| LoginError::Internal(e.to_string()))?;
         Ok(PostForm {
             acs_url: r.acs_url.to_string(),
@@ -73,7 +74,7 @@ impl Services {
     }
 
     /// A SAML status Response for a pending login that the citizen cancelled or that cannot finish.
-    pub(crate) fn pending_status_form(
+    pub(crate) async fn pending_status_form(
         &self,
         pending: &SsoRequest,
         top: &str,
@@ -94,6 +95,7 @@ impl Services {
             second,
             None,
         )
+        .await
     }
 
     /// Whether a stored session is still usable now (not revoked, neither idle nor absolute timeout).
@@ -160,7 +162,7 @@ impl Services {
             Decision::Refuse(r) => {
                 let ev = Self::refusal_event(pending, citizen, &r, client_addr);
                 self.store.audit(&ev, self.now_ms()).await?;
-                return self.refusal_answer(pending, r);
+                return self.refusal_answer(pending, r).await;
             }
         };
         let form = self.success_form(citizen, s, pending, &plan, seen).await?;
@@ -173,7 +175,11 @@ impl Services {
 
     /// What the browser gets for a refusal: the status Response to the ACS from metadata, or the
     /// error page for an e-service that is no longer available.
-    fn refusal_answer(&self, pending: &SsoRequest, r: Refusal) -> Result<PostForm, LoginError> {
+    async fn refusal_answer(
+        &self,
+        pending: &SsoRequest,
+        r: Refusal,
+    ) -> Result<PostForm, LoginError> {
         tracing::info!(sp = %pending.sp, refusal = ?r, "no assertion issued");
         self.metrics
             .refused_requests
@@ -182,7 +188,7 @@ impl Services {
         match r {
             Refusal::Unavailable(_) => Err(LoginError::SpDisabled(pending.sp.clone())),
             Refusal::Status { top, second, .. } => {
-                self.pending_status_form(pending, top, Some(second))
+                self.pending_status_form(pending, top, Some(second)).await
             }
         }
     }
@@ -208,7 +214,7 @@ impl Services {
                         return Err(LoginError::NoTransaction);
                     }
                     return Ok(Finished {
-                        next: Next::Post(self.refusal_answer(pending, r)?),
+                        next: Next::Post(self.refusal_answer(pending, r).await?),
                         session_token: None,
                     });
                 }

@@ -124,20 +124,8 @@ impl<'a> Unsigned<'a> {
 }
 
 /// Given the canonical element split as `head` + `tail` (the signature goes between them), with
-/// `ID="id"` on the element, returns `head + <ds:Signature…> + tail`, signed on this thread.
-pub(crate) fn sign_enveloped(
-    key: &RingKey,
-    id: &str,
-    head: &str,
-    tail: &str,
-) -> Result<String, DsigError> {
-    let u = Unsigned::new(key, id, head, tail)?;
-    let sig = key.sign(&u.signed_info_c14n())?;
-    Ok(u.finish(key, &sig))
-}
-
-/// The same, for async callers: a key that may block (a PKCS#11 token) signs on a blocking
-/// thread, so the runtime is not held up.
+/// `ID="id"` on the element, returns `head + <ds:Signature…> + tail`. A key that may block (a
+/// PKCS#11 token) signs on a blocking thread, so the runtime is not held up.
 pub(crate) async fn sign_enveloped_async(
     key: &RingKey,
     id: &str,

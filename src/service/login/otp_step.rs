@@ -199,10 +199,13 @@ impl Services {
         let Some(req) = login.sso() else {
             return Ok(super::Next::Redirect(LocalPath::root()));
         };
-        Ok(super::Next::Post(self.pending_status_form(
-            req,
-            crate::saml::types::status::RESPONDER,
-            Some(crate::saml::types::status::AUTHN_FAILED),
-        )?))
+        Ok(super::Next::Post(
+            self.pending_status_form(
+                req,
+                crate::saml::types::status::RESPONDER,
+                Some(crate::saml::types::status::AUTHN_FAILED),
+            )
+            .await?,
+        ))
     }
 }

@@ -119,12 +119,15 @@ impl Services {
                     .refused_requests
                     .with_label_values(&["replay"])
                     .inc();
-                Ok(SsoOutcome::Respond(self.status_form(
-                    &reply_to_verified(&sp, &verified),
-                    status::REQUESTER,
-                    Some(status::REQUEST_DENIED),
-                    Some("request ID already used"),
-                )?))
+                Ok(SsoOutcome::Respond(
+                    self.status_form(
+                        &reply_to_verified(&sp, &verified),
+                        status::REQUESTER,
+                        Some(status::REQUEST_DENIED),
+                        Some("request ID already used"),
+                    )
+                    .await?,
+                ))
             }
             other => other,
         }
@@ -156,12 +159,10 @@ impl Services {
                 in_response_to: Some(to.in_response_to()),
                 relay_state: to.relay_state(),
             };
-            return Ok(SsoOutcome::Respond(self.status_form(
-                &reply,
-                top,
-                second,
-                Some("request refused"),
-            )?));
+            return Ok(SsoOutcome::Respond(
+                self.status_form(&reply, top, second, Some("request refused"))
+                    .await?,
+            ));
         }
         Err(match e {
             RequestError::Acs(_) | RequestError::AcsIndexAndUrl => {
@@ -198,12 +199,15 @@ impl Services {
             Ok(f) => f,
             Err(e) => {
                 self.audit_refusal(sp, &e.to_string(), client_addr).await;
-                return Ok(SsoOutcome::Respond(self.status_form(
-                    reply,
-                    status::REQUESTER,
-                    Some(status::INVALID_NAMEID_POLICY),
-                    Some("NameID format not available"),
-                )?));
+                return Ok(SsoOutcome::Respond(
+                    self.status_form(
+                        reply,
+                        status::REQUESTER,
+                        Some(status::INVALID_NAMEID_POLICY),
+                        Some("NameID format not available"),
+                    )
+                    .await?,
+                ));
             }
         };
         let requested = v
@@ -214,12 +218,15 @@ impl Services {
             Ok(t) => t,
             Err(e) => {
                 self.audit_refusal(sp, &e.to_string(), client_addr).await;
-                return Ok(SsoOutcome::Respond(self.status_form(
-                    reply,
-                    status::REQUESTER,
-                    Some(status::NO_AUTHN_CONTEXT),
-                    Some("requested authentication context cannot be satisfied"),
-                )?));
+                return Ok(SsoOutcome::Respond(
+                    self.status_form(
+                        reply,
+                        status::REQUESTER,
+                        Some(status::NO_AUTHN_CONTEXT),
+                        Some("requested authentication context cannot be satisfied"),
+                    )
+                    .await?,
+                ));
             }
         };
         let mut pending = SsoRequest {
@@ -271,12 +278,15 @@ impl Services {
             }
         }
         if v.is_passive {
-            return Ok(SsoOutcome::Respond(self.status_form(
-                reply,
-                status::RESPONDER,
-                Some(status::NO_PASSIVE),
-                Some("no session and passive authentication requested"),
-            )?));
+            return Ok(SsoOutcome::Respond(
+                self.status_form(
+                    reply,
+                    status::RESPONDER,
+                    Some(status::NO_PASSIVE),
+                    Some("no session and passive authentication requested"),
+                )
+                .await?,
+            ));
         }
         let ev = AuditEvent::new(AuditKind::LoginStarted)
             .sp(&sp.metadata.entity_id)
