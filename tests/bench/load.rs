@@ -171,8 +171,10 @@ impl Drop for Idp {
     }
 }
 
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_pass-idp")
+/// The server binary: this build's, or `PASS_IDP_BENCH_BIN` (to compare two builds with one harness).
+fn bin() -> String {
+    std::env::var("PASS_IDP_BENCH_BIN")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_pass-idp").to_string())
 }
 
 fn free_port() -> u16 {
@@ -272,7 +274,7 @@ fn spawn_idp(sp: &TestSp, citizens: usize, pin: bool) -> Idp {
     let log = d.join("server.log");
     let mut cmd = if pin {
         let mut c = Command::new("taskset");
-        c.args(["-c", &SERVER_CPU.to_string(), bin()]);
+        c.args(["-c", &SERVER_CPU.to_string(), &bin()]);
         c
     } else {
         Command::new(bin())
