@@ -3,12 +3,14 @@
 //! key, a short RSA key, a wrong token or key label, a development key anywhere in the ring
 //! outside dev mode — and a wrong PIN stops the real binary with a clear message, not a panic.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
+#[path = "common/cli.rs"]
+mod cli;
 #[path = "common/softhsm.rs"]
 mod softhsm;
 
 use pass_idp::config::{Config, Pkcs11KeyConfig, SigningKeyConfig};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -360,37 +362,12 @@ fn token_mistakes_are_named() {
 /// Runs `pass-idp --config FILE serve` with this process's SoftHSM configuration; returns
 /// (exited successfully or still running after 20 s, output).
 fn serve(config: &Path, hsm_conf: &Path) -> (bool, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pass-idp"))
-        .arg("--config")
-        .arg(config)
-        .arg("serve")
-        .current_dir(root())
-        .env("SOFTHSM2_CONF", hsm_conf)
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while child.try_wait().unwrap().is_none() {
-        if std::time::Instant::now() > deadline {
-            child.kill().unwrap();
-            let out = child.wait_with_output().unwrap();
-            return (
-                true,
-                format!("STILL RUNNING: {}", String::from_utf8_lossy(&out.stderr)),
-            );
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    let out = child.wait_with_output().unwrap();
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (out.status.success(), text)
+    cli::run_binary(
+        config,
+        &["serve"],
+        &[("SOFTHSM2_CONF", hsm_conf)],
+        std::time::Duration::from_secs(20),
+    )
 }
 
 fn ring_toml(dir: &Path, entries: &str) -> PathBuf {

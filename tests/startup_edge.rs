@@ -11,7 +11,7 @@ use common::{Backend, Browser, TestApp, TestSp};
 use pass_idp::config::{Config, RemoteMetadata};
 use pass_idp::service::remote_metadata::{load_cache, RemoteSource};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 /// The public URL of the non-dev test IdPs (a TLS proxy in front of the plain listener).
 const PUBLIC: &str = "https://login.example.test";
@@ -100,41 +100,10 @@ outbox_dir = "{d}/mail"
     path
 }
 
-/// Runs the real binary; returns (success, stdout + stderr). A process still running after 60 s
-/// (a server that started) is killed and reported as started.
+/// Runs the real binary; a process still running after 60 s (a server that started) is reported as
+/// started.
 fn run(config: &Path, args: &[&str]) -> (bool, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pass-idp"))
-        .arg("--config")
-        .arg(config)
-        .args(args)
-        .current_dir(root())
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while child.try_wait().unwrap().is_none() {
-        if std::time::Instant::now() > deadline {
-            child.kill().unwrap();
-            let out = child.wait_with_output().unwrap();
-            return (
-                true,
-                format!("STILL RUNNING: {}", String::from_utf8_lossy(&out.stderr)),
-            );
-        }
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    let out = child.wait_with_output().unwrap();
-    (
-        out.status.success(),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
+    common::cli::run_binary(config, args, &[], std::time::Duration::from_secs(60))
 }
 
 fn assert_refused(out: &(bool, String), key: &str, dev_file: &str) {

@@ -7,6 +7,7 @@
 
 pub mod account;
 pub mod activation;
+pub mod cli;
 pub mod faults;
 pub mod journey;
 pub mod policy;
