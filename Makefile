@@ -55,10 +55,13 @@ bench:
 dev-certs:
 	$(CARGO) run --release -- keys dev --out certs-dev
 
-## Layering: only web names actix_web, only storage names sea_orm, only saml names samael.
+## Layering: only web names actix_web, only storage names sea_orm, only saml names samael; web
+## reaches the store, registry and clock only through a use case (only the server's start and
+## `AppState::new` see the ports).
 ## (`make lint` and `make arch-check` run in CI before the tests.)
 arch-check:
 	@! grep -rlE '\bactix_web\b' src --include='*.rs' | grep -vE '^src/(web/|main\.rs|lib\.rs)'
 	@! grep -rlE '\bsea_orm\b' src --include='*.rs' | grep -vE '^src/storage/'
 	@! grep -rlE '\b(samael|xmlsec)\b' src --include='*.rs' | grep -vE '^src/saml/'
+	@! grep -rnE '(\.ports\b|\bStore\b|SharedRegistry|SharedClock|\.(store|registry|clock)\b)' src/web --include='*.rs' | grep -vE '^src/web/(server|state)\.rs:'
 	@echo "layering ok"

@@ -9,7 +9,7 @@ use crate::notify::mail::{Mailer, OutboxMailer};
 use crate::notify::sms::{OutboxSms, SmsSender};
 use crate::saml::dev_keys::{self, DevKey};
 use crate::saml::registry::SharedRegistry;
-use crate::service::{Metrics, Services};
+use crate::service::{Metrics, Ports, Services};
 use crate::storage::Store;
 use std::path::Path;
 use std::sync::Arc;
@@ -152,7 +152,7 @@ pub async fn services(
             key: "client_cert.qualified_cas",
             why: e.to_string(),
         })?;
-    Ok(Services {
+    Ok(Services::assemble(Ports {
         reset_tasks: Arc::new(tokio::sync::Semaphore::new(cfg.account.reset_max_pending)),
         keyed: Keyed::new(&cfg.secrets.token)?,
         nameid_secret: Arc::new(cfg.secrets.nameid.as_bytes().to_vec()),
@@ -167,5 +167,5 @@ pub async fn services(
         keys: Arc::new(keys),
         metrics,
         client_certs: Arc::new(client_certs),
-    })
+    }))
 }

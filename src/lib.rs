@@ -16,14 +16,11 @@ pub mod web;
 pub use web::{build_app, AppState};
 
 /// Builds the web state from services (views embedded; re-read per render in dev mode of debug builds).
-pub fn app_state(services: service::Services) -> Result<AppState, bootstrap::InitError> {
+pub fn app_state(services: &service::Services) -> Result<AppState, bootstrap::InitError> {
     // Re-reading templates per render only helps where they are read from disk (debug builds);
     // release builds embed them.
-    let dev = services.cfg.dev_mode && cfg!(debug_assertions);
+    let dev = services.ports.cfg.dev_mode && cfg!(debug_assertions);
     let views =
         web::views::Views::new(dev).map_err(|e| bootstrap::InitError::Views(e.to_string()))?;
-    Ok(AppState {
-        services,
-        views: std::sync::Arc::new(views),
-    })
+    Ok(AppState::new(&services, views))
 }

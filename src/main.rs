@@ -230,27 +230,28 @@ async fn run_staff(svc: &Services, cmd: &StaffCmd, actor: &str) -> Result<(), St
     use pass_idp::service::staff::NewStaffInput;
     let one = match cmd {
         StaffCmd::List => {
-            for s in svc.list_staff().await.map_err(|e| e.to_string())? {
+            for s in svc.staff.list_staff().await.map_err(|e| e.to_string())? {
                 print_staff(&s);
             }
             return Ok(());
         }
         StaffCmd::Add(a) => {
             let password = read_password()?;
-            svc.add_staff(
-                NewStaffInput {
-                    username: a.username.clone(),
-                    display_name: a.name.clone(),
-                    phone: a.phone.clone(),
-                    roles: a.roles.clone(),
-                    password,
-                },
-                actor,
-            )
-            .await
+            svc.staff
+                .add_staff(
+                    NewStaffInput {
+                        username: a.username.clone(),
+                        display_name: a.name.clone(),
+                        phone: a.phone.clone(),
+                        roles: a.roles.clone(),
+                        password,
+                    },
+                    actor,
+                )
+                .await
         }
-        StaffCmd::Lock { username } => svc.set_staff_locked(username, true, actor).await,
-        StaffCmd::Unlock { username } => svc.set_staff_locked(username, false, actor).await,
+        StaffCmd::Lock { username } => svc.staff.set_staff_locked(username, true, actor).await,
+        StaffCmd::Unlock { username } => svc.staff.set_staff_locked(username, false, actor).await,
     }
     .map_err(|e| e.to_string())?;
     print_staff(&one);
@@ -302,9 +303,10 @@ async fn run(cli: Cli) -> Result<(), String> {
         Cmd::Letters(LettersCmd::Export { out }) => {
             let cfg = load_config(&cli)?;
             let svc = services(cfg).await?;
-            let summary = pass_idp::service::letters::export_command(&svc, out, &cli_actor())
-                .await
-                .map_err(|e| e.to_string())?;
+            let summary =
+                pass_idp::service::letters::export_command(&svc.activation, out, &cli_actor())
+                    .await
+                    .map_err(|e| e.to_string())?;
             println!("{summary}");
             Ok(())
         }
@@ -327,26 +329,35 @@ async fn run(cli: Cli) -> Result<(), String> {
             let c = match u {
                 UserCmd::Add(a) => {
                     let password = read_password()?;
-                    svc.add_citizen(
-                        NewCitizenInput {
-                            username: a.username.clone(),
-                            given_name: a.given_name.clone(),
-                            family_name: a.family_name.clone(),
-                            email: a.email.clone(),
-                            phone: a.phone.clone(),
-                            password,
-                        },
-                        &actor,
-                    )
-                    .await
+                    svc.citizens
+                        .add_citizen(
+                            NewCitizenInput {
+                                username: a.username.clone(),
+                                given_name: a.given_name.clone(),
+                                family_name: a.family_name.clone(),
+                                email: a.email.clone(),
+                                phone: a.phone.clone(),
+                                password,
+                            },
+                            &actor,
+                        )
+                        .await
                 }
-                UserCmd::Show { username } => svc.citizen_by_username(username).await,
+                UserCmd::Show { username } => svc.citizens.citizen_by_username(username).await,
                 UserCmd::SetPhone { username, phone } => {
-                    svc.set_citizen_phone(username, phone, &actor).await
+                    svc.citizens
+                        .set_citizen_phone(username, phone, &actor)
+                        .await
                 }
-                UserCmd::Lock { username } => svc.set_citizen_locked(username, true, &actor).await,
+                UserCmd::Lock { username } => {
+                    svc.citizens
+                        .set_citizen_locked(username, true, &actor)
+                        .await
+                }
                 UserCmd::Unlock { username } => {
-                    svc.set_citizen_locked(username, false, &actor).await
+                    svc.citizens
+                        .set_citizen_locked(username, false, &actor)
+                        .await
                 }
             }
             .map_err(|e| e.to_string())?;
@@ -385,42 +396,49 @@ async fn run_sp_admin(svc: &Services, cmd: &SpCmd) -> Result<(), String> {
             let xml = read(file)?;
             let policy = policy.as_ref().map(read).transpose()?;
             // Replace when the entityID is already connected, else add.
-            let now = svc.clock.now();
-            let target =
-                match sp_admin::preview_change(svc, &SpTarget::New, &xml, policy.as_deref(), now) {
-                    Ok(p) => match p.entity_id {
-                        // A file that is there but not served (it fails a check) is replaced too.
-                        Some(id)
-                            if SpRegistry::load_dir(
-                                &svc.cfg.metadata_dir,
-                                &LoadRules::ParseOnly,
-                            )
-                            .get(&id)
-                            .is_some() =>
-                        {
-                            SpTarget::Existing(id)
-                        }
-                        _ => SpTarget::New,
-                    },
-                    Err(e) => return Err(e.to_string()),
-                };
-            let preview = sp_admin::preview_change(svc, &target, &xml, policy.as_deref(), now)
-                .map_err(|e| e.to_string())?;
+            let now = svc.ports.clock.now();
+            let target = match sp_admin::preview_change(
+                &svc.sp_admin,
+                &SpTarget::New,
+                &xml,
+                policy.as_deref(),
+                now,
+            ) {
+                Ok(p) => match p.entity_id {
+                    // A file that is there but not served (it fails a check) is replaced too.
+                    Some(id)
+                        if SpRegistry::load_dir(
+                            &svc.ports.cfg.metadata_dir,
+                            &LoadRules::ParseOnly,
+                        )
+                        .get(&id)
+                        .is_some() =>
+                    {
+                        SpTarget::Existing(id)
+                    }
+                    _ => SpTarget::New,
+                },
+                Err(e) => return Err(e.to_string()),
+            };
+            let preview =
+                sp_admin::preview_change(&svc.sp_admin, &target, &xml, policy.as_deref(), now)
+                    .map_err(|e| e.to_string())?;
             print!("{}{}", preview.metadata_diff, preview.policy_diff);
-            let saved = sp_admin::save_change(svc, &target, &xml, policy.as_deref(), &who, why)
-                .await
-                .map_err(|e| e.to_string())?;
+            let saved =
+                sp_admin::save_change(&svc.sp_admin, &target, &xml, policy.as_deref(), &who, why)
+                    .await
+                    .map_err(|e| e.to_string())?;
             print_saved(&saved);
         }
         SpCmd::Disable { entity, why } | SpCmd::Enable { entity, why } => {
             let enabled = matches!(cmd, SpCmd::Enable { .. });
-            let saved = sp_admin::set_enabled(svc, entity, enabled, &who, why)
+            let saved = sp_admin::set_enabled(&svc.sp_admin, entity, enabled, &who, why)
                 .await
                 .map_err(|e| e.to_string())?;
             print_saved(&saved);
         }
         SpCmd::History { entity } => {
-            for v in sp_admin::history(svc, entity).map_err(|e| e.to_string())? {
+            for v in sp_admin::history(&svc.sp_admin, entity).map_err(|e| e.to_string())? {
                 println!(
                     "{}\t{}\t{}\t{}\t{}",
                     v.version,
@@ -436,7 +454,7 @@ async fn run_sp_admin(svc: &Services, cmd: &SpCmd) -> Result<(), String> {
             version,
             why,
         } => {
-            let saved = sp_admin::restore(svc, entity, *version, &who, why)
+            let saved = sp_admin::restore(&svc.sp_admin, entity, *version, &who, why)
                 .await
                 .map_err(|e| e.to_string())?;
             print_saved(&saved);

@@ -64,11 +64,17 @@ async fn login(app: &TestApp, b: &Browser, user: &str, pw: &str) -> Page {
 
 async fn verified_citizen(app: &TestApp, username: &str) {
     app.add_citizen(username, None).await;
-    let c = app.services.citizen_by_username(username).await.unwrap();
+    let c = app
+        .services
+        .citizens
+        .citizen_by_username(username)
+        .await
+        .unwrap();
     let ev = pass_idp::audit::AuditEvent::new(pass_idp::audit::AuditKind::EmailVerified);
     app.services
+        .ports
         .store
-        .set_email_verified(&c.id.0, app.services.now_ms(), &ev)
+        .set_email_verified(&c.id.0, app.services.ports.now_ms(), &ev)
         .await
         .unwrap();
 }
@@ -144,7 +150,7 @@ async fn register_verify_by_mail_and_log_in() {
         );
 
         // The token is stored only as a hash: the database does not contain it.
-        let audit = app.services.store.recent_audit(50).await.unwrap();
+        let audit = app.services.ports.store.recent_audit(50).await.unwrap();
         assert!(audit.iter().any(|a| a.kind == "citizen.email_verified"));
         assert!(audit.iter().all(|a| !a.detail.contains(token)));
 
@@ -206,8 +212,18 @@ async fn weak_password_and_bad_username_are_refused_with_reasons() {
     for says in ["ne ujemata", "veljaven e-naslov", "poštno številko"] {
         assert!(text.contains(says), "{says}: {text}");
     }
-    assert!(app.services.citizen_by_username("novi").await.is_err());
-    assert!(app.services.citizen_by_username("drugi").await.is_err());
+    assert!(app
+        .services
+        .citizens
+        .citizen_by_username("novi")
+        .await
+        .is_err());
+    assert!(app
+        .services
+        .citizens
+        .citizen_by_username("drugi")
+        .await
+        .is_err());
     assert!(
         smtp.settled(&app.services).await.is_empty(),
         "no mail for refused registrations"
@@ -257,7 +273,12 @@ async fn verify_link_expired_wrong_and_resent() {
         assert_ne!(first, second);
         assert!(outcome(&b.get(&first).await).contains("uporabljena"));
         assert!(outcome(&confirm_email(&b, &second).await).contains("je potrjen"));
-        let c = app.services.citizen_by_username("mojca").await.unwrap();
+        let c = app
+            .services
+            .citizens
+            .citizen_by_username("mojca")
+            .await
+            .unwrap();
         assert!(c.email_verified);
         app.stop().await;
     }
@@ -326,7 +347,7 @@ async fn change_password_checks_current_and_ends_other_sessions() {
         assert_eq!(old.status, 200, "old password refused: {}", old.body);
         let new = login(&app, &b3, "janez", NEW_PW).await;
         assert_eq!(new.location.as_deref(), Some("/account"), "{}", new.body);
-        let audit = app.services.store.recent_audit(50).await.unwrap();
+        let audit = app.services.ports.store.recent_audit(50).await.unwrap();
         assert!(audit.iter().any(|a| a.kind == "citizen.password_changed"));
         app.stop().await;
     }
@@ -424,7 +445,7 @@ async fn reset_by_mail_works_once_and_ends_all_sessions() {
         assert_eq!(r.status, 200);
         let still = login(&app, &app.browser(), "ana", NEW_PW).await;
         assert_eq!(still.location.as_deref(), Some("/account"));
-        let audit = app.services.store.recent_audit(100).await.unwrap();
+        let audit = app.services.ports.store.recent_audit(100).await.unwrap();
         assert!(audit.iter().any(|a| a.kind == "citizen.password_reset"));
         app.stop().await;
     }
@@ -522,7 +543,12 @@ async fn anonymous_forms_need_the_csrf_token() {
         .await;
     assert_eq!(r.status, 403);
 
-    assert!(app.services.citizen_by_username("napadalec").await.is_err());
+    assert!(app
+        .services
+        .citizens
+        .citizen_by_username("napadalec")
+        .await
+        .is_err());
     assert!(
         smtp.settled(&app.services).await.is_empty(),
         "no reset mail without a token"

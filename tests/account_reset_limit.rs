@@ -11,11 +11,17 @@ use std::time::{Duration, Instant};
 
 async fn verified_citizen(app: &TestApp, username: &str) {
     app.add_citizen(username, None).await;
-    let c = app.services.citizen_by_username(username).await.unwrap();
+    let c = app
+        .services
+        .citizens
+        .citizen_by_username(username)
+        .await
+        .unwrap();
     let ev = pass_idp::audit::AuditEvent::new(pass_idp::audit::AuditKind::EmailVerified);
     app.services
+        .ports
         .store
-        .set_email_verified(&c.id.0, app.services.now_ms(), &ev)
+        .set_email_verified(&c.id.0, app.services.ports.now_ms(), &ev)
         .await
         .unwrap();
 }
@@ -37,6 +43,7 @@ fn mails_to(smtp: &SmtpSink, to: &str) -> usize {
 /// Reset links audited as sent to `username`.
 async fn resets_sent(app: &TestApp, username: &str) -> usize {
     app.services
+        .ports
         .store
         .recent_audit(1000)
         .await
@@ -217,7 +224,7 @@ async fn background_reset_work_is_bounded() {
     let dropped = ask_reset(&b, "bojan").await;
     assert_same_page(&first, &dropped);
     // Dropped at once: Ana's request is still the only one in progress, nothing of Bojan's runs.
-    assert_eq!(app.services.resets_in_progress(), 1);
+    assert_eq!(app.services.account.resets_in_progress(), 1);
     assert_eq!(resets_sent(&app, "bojan").await, 0);
     assert_eq!(smtp.connections(), 1);
 

@@ -13,7 +13,11 @@ const OLD: &str = "+38641100200";
 const NEW: &str = "+38631300400";
 
 async fn citizen(app: &TestApp, user: &str) -> pass_idp::domain::citizen::Citizen {
-    app.services.citizen_by_username(user).await.unwrap()
+    app.services
+        .citizens
+        .citizen_by_username(user)
+        .await
+        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -28,6 +32,7 @@ async fn phone_change_needs_an_smspass_login_and_the_new_number() {
         let r = account_login_default(&app, &pw_only, "eva", None).await;
         assert_eq!(r.location.as_deref(), Some("/account"), "{}", r.body);
         app.services
+            .citizens
             .set_citizen_phone("eva", OLD, "test")
             .await
             .unwrap();
@@ -281,12 +286,14 @@ async fn path_b_verifies_identity_at_once_and_issues_a_letter_code() {
     let c = citizen(&app, "hana").await;
     let refused = app
         .services
+        .activation
         .start_activation_with_certificate(&c, false, "sl", None)
         .await;
     assert!(refused.is_err());
     assert_eq!(citizen(&app, "hana").await.smspass.code(), "not_requested");
     let req = app
         .services
+        .activation
         .start_activation_with_certificate(&c, true, "sl", None)
         .await
         .unwrap();
@@ -299,10 +306,19 @@ async fn path_b_verifies_identity_at_once_and_issues_a_letter_code() {
     let ob = officer(&app, "vesna").await;
     let p = ob.get(&format!("/office/requests/{}", req.reference)).await;
     assert!(!p.body.contains("/approve\""), "{}", p.body);
-    let code = app.services.issue_letter_code(&req.id).await.unwrap();
+    let code = app
+        .services
+        .activation
+        .issue_letter_code(&req.id)
+        .await
+        .unwrap();
     assert_eq!(citizen(&app, "hana").await.smspass.code(), "code_issued");
     assert!(
-        app.services.issue_letter_code(&req.id).await.is_err(),
+        app.services
+            .activation
+            .issue_letter_code(&req.id)
+            .await
+            .is_err(),
         "one code per request"
     );
     // The letter's code activates like the e-mailed one.

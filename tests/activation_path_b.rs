@@ -22,7 +22,7 @@ const PHONE: &str = "+38641555666";
 
 /// A citizen with a password and a permanent address.
 async fn citizen_with_address(app: &TestApp, username: &str) {
-    let s = &app.services;
+    let s = &app.services.ports;
     let hash = s.hasher.hash(&Secret::new(PASSWORD)).await.unwrap();
     let id = uuid::Uuid::new_v4().to_string();
     s.store
@@ -49,7 +49,7 @@ async fn citizen_with_address(app: &TestApp, username: &str) {
 
 /// Runs `pass-idp --dev letters export --out DIR` against the test app's database and secrets.
 fn cli_export(app: &TestApp, out: &std::path::Path) -> String {
-    let cfg = &app.services.cfg;
+    let cfg = &app.services.ports.cfg;
     let root = env!("CARGO_MANIFEST_DIR");
     let o = std::process::Command::new(env!("CARGO_BIN_EXE_pass-idp"))
         .current_dir(root)
@@ -126,7 +126,13 @@ async fn path_b_end_to_end_then_sso_login_with_smspass() {
             .await;
         assert_eq!(r.status, 400, "{}", r.body);
         assert_eq!(
-            app.services.letter_queue(10).await.unwrap().counts.pending,
+            app.services
+                .activation
+                .letter_queue(10)
+                .await
+                .unwrap()
+                .counts
+                .pending,
             0
         );
 
@@ -151,7 +157,7 @@ async fn path_b_end_to_end_then_sso_login_with_smspass() {
             "{}",
             act.body
         );
-        let q = app.services.letter_queue(10).await.unwrap();
+        let q = app.services.activation.letter_queue(10).await.unwrap();
         assert_eq!((q.counts.pending, q.counts.dispatched), (1, 0));
         assert_eq!(q.recent[0].request_ref, reference);
         // Starting again is refused; still one letter.
@@ -163,7 +169,13 @@ async fn path_b_end_to_end_then_sso_login_with_smspass() {
             .await;
         assert_eq!(r.status, 400);
         assert_eq!(
-            app.services.letter_queue(10).await.unwrap().counts.pending,
+            app.services
+                .activation
+                .letter_queue(10)
+                .await
+                .unwrap()
+                .counts
+                .pending,
             1
         );
 
@@ -190,7 +202,7 @@ async fn path_b_end_to_end_then_sso_login_with_smspass() {
             .unwrap_or_else(|| panic!("no code in:\n{text}"))
             .as_str()
             .to_string();
-        let q = app.services.letter_queue(10).await.unwrap();
+        let q = app.services.activation.letter_queue(10).await.unwrap();
         assert_eq!((q.counts.pending, q.counts.dispatched), (0, 1));
         let home = b.get("/account").await;
         assert!(

@@ -49,7 +49,7 @@ async fn app_with_session(
 ) -> (TestApp, SessionRecord) {
     let app = TestApp::spawn_with(backend, &[], |_| {}).await;
     app.add_citizen("janez", Some("+38641555000")).await;
-    let store = &app.services.store;
+    let store = &app.services.ports.store;
     let citizen = store
         .find_citizen(&Username::parse("janez").unwrap())
         .await
@@ -85,7 +85,7 @@ async fn a_batch_keeps_each_assertion_apart() {
     for backend in backends() {
         let now = chrono::Utc::now().timestamp_millis();
         let (app, session) = app_with_session(backend, now, 120_000).await;
-        let store = &app.services.store;
+        let store = &app.services.ports.store;
         // Used in an earlier transaction.
         store
             .record_assertion(record(&session.id, "_earlier", now))
@@ -161,7 +161,7 @@ async fn concurrent_assertions_each_request_id_once() {
     for backend in backends() {
         let now = chrono::Utc::now().timestamp_millis();
         let (app, session) = app_with_session(backend, now, 0).await;
-        let store = app.services.store.clone();
+        let store = app.services.ports.store.clone();
         // 40 distinct IDs, each sent three times, from 120 tasks.
         let mut tasks = Vec::new();
         for i in 0..120 {
@@ -196,7 +196,7 @@ async fn more_assertions_at_once_than_one_batch() {
     for backend in backends() {
         let now = chrono::Utc::now().timestamp_millis();
         let (app, session) = app_with_session(backend, now, 0).await;
-        let store = &app.services.store;
+        let store = &app.services.ports.store;
         let results = futures_util::future::join_all(
             (0..150).map(|i| store.record_assertion(record(&session.id, &format!("_m{i}"), now))),
         )

@@ -17,13 +17,14 @@ const CODE: &str = "314159";
 
 fn token_hash(app: &TestApp, token: &str) -> String {
     app.services
+        .ports
         .keyed
         .mac_hex("token", &[token.as_bytes()])
         .unwrap()
 }
 
 fn code_hash(app: &TestApp, flow_id: &str) -> String {
-    otp::hash(&app.services.keyed, flow_id, &Secret::new(CODE)).unwrap()
+    otp::hash(&app.services.ports.keyed, flow_id, &Secret::new(CODE)).unwrap()
 }
 
 async fn exec(db: &sea_orm::DatabaseConnection, sql: &str, values: Vec<sea_orm::Value>) {
@@ -68,21 +69,27 @@ async fn logins_in_progress_survive_the_move_to_flow_tables() {
         let app = TestApp::spawn_with(backend, &[&sp], |_| {}).await;
         app.add_citizen("ana", Some("+38641111222")).await;
         add_staff(&app, "urska", &["officer"]).await;
-        let ana = app.services.citizen_by_username("ana").await.unwrap();
+        let ana = app
+            .services
+            .citizens
+            .citizen_by_username("ana")
+            .await
+            .unwrap();
         let staff = app
             .services
+            .ports
             .store
             .find_staff_login(&pass_idp::domain::ids::Username::parse("urska").unwrap())
             .await
             .unwrap()
             .unwrap()
             .0;
-        let db = sea_orm::Database::connect(&app.services.cfg.database_url)
+        let db = sea_orm::Database::connect(&app.services.ports.cfg.database_url)
             .await
             .unwrap();
         // Back to the previous schema (m0010 reverted).
         migration::Migrator::down(&db, Some(1)).await.unwrap();
-        let now = app.services.now_ms();
+        let now = app.services.ports.now_ms();
         let later = now + 600_000;
 
         // An e-service login whose password step is done and whose first code went out.
@@ -207,10 +214,11 @@ async fn logins_in_progress_survive_the_move_to_flow_tables() {
         assert_eq!(count(&db, "auth_challenges").await, 3, "{backend:?}");
 
         // The e-service login goes on with the code sent before, one attempt already used.
-        let login = app.services.pending_login(sso_token).await.unwrap();
+        let login = app.services.login.pending_login(sso_token).await.unwrap();
         assert!(login.password_done() && !login.is_account_login());
         let wrong = app
             .services
+            .login
             .submit_code(&login, "000000", None, None)
             .await
             .unwrap();
@@ -220,6 +228,7 @@ async fn logins_in_progress_survive_the_move_to_flow_tables() {
         );
         match app
             .services
+            .login
             .submit_code(&login, CODE, None, None)
             .await
             .unwrap()
@@ -234,12 +243,18 @@ async fn logins_in_progress_survive_the_move_to_flow_tables() {
             other => panic!("{other:?}"),
         }
         // The user-page login is still one, and asks for the password.
-        let account = app.services.pending_login(account_token).await.unwrap();
+        let account = app
+            .services
+            .login
+            .pending_login(account_token)
+            .await
+            .unwrap();
         assert!(account.is_account_login() && !account.password_done());
         // The staff login finishes with its code at the page it was for.
-        let flow = app.services.staff_pending(staff_token).await.unwrap();
+        let flow = app.services.staff.staff_pending(staff_token).await.unwrap();
         match app
             .services
+            .staff
             .staff_submit_code(&flow, CODE, None, None)
             .await
             .unwrap()
@@ -248,10 +263,20 @@ async fn logins_in_progress_survive_the_move_to_flow_tables() {
             other => panic!("{other:?}"),
         }
         // A staff flow is not a citizen login, and the other way round.
-        assert!(app.services.pending_login(staff_token).await.is_err());
-        assert!(app.services.staff_pending(account_token).await.is_err());
+        assert!(app.services.login.pending_login(staff_token).await.is_err());
+        assert!(app
+            .services
+            .staff
+            .staff_pending(account_token)
+            .await
+            .is_err());
         // The phone change still waits for its code, to the new number.
-        let masked = app.services.pending_phone(&ana, true).await.unwrap();
+        let masked = app
+            .services
+            .activation
+            .pending_phone(&ana, true)
+            .await
+            .unwrap();
         assert!(masked.is_some_and(|m| m.ends_with("888")));
         app.stop().await;
     }

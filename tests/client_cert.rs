@@ -165,26 +165,34 @@ async fn verified_certificate_is_registered_once() {
         let svc = &t.app.services;
         t.app.add_citizen("ana", None).await;
         t.app.add_citizen("bojan", None).await;
-        let ana = svc.citizen_by_username("ana").await.unwrap();
-        let bojan = svc.citizen_by_username("bojan").await.unwrap();
+        let ana = svc.citizens.citizen_by_username("ana").await.unwrap();
+        let bojan = svc.citizens.citizen_by_username("bojan").await.unwrap();
         let leaf = pki::client(&t.qualified_ca, "Ana Novak");
         let chain = vec![leaf.der()];
         let cert = svc
+            .activation
             .check_presented_cert(Presented::Tls { chain: &chain }, None)
             .await
             .unwrap()
             .expect("a certificate");
         let reg = svc
+            .activation
             .register_client_cert(&ana.id.0, &cert, None)
             .await
             .unwrap();
         assert_eq!(reg.subject, "CN=Ana Novak,O=Test PKI,C=SI");
         assert_eq!(reg.issuer, "CN=Test Qualified CA,O=Test PKI,C=SI");
         assert_eq!(reg.serial, cert.serial);
-        let listed = svc.client_certs_of(&ana.id.0).await.unwrap();
+        let listed = svc.activation.client_certs_of(&ana.id.0).await.unwrap();
         assert_eq!(listed, vec![reg.clone()]);
-        assert!(svc.valid_client_cert_of(&ana.id.0).await.unwrap().is_some());
         assert!(svc
+            .activation
+            .valid_client_cert_of(&ana.id.0)
+            .await
+            .unwrap()
+            .is_some());
+        assert!(svc
+            .activation
             .valid_client_cert_of(&bojan.id.0)
             .await
             .unwrap()
@@ -192,15 +200,22 @@ async fn verified_certificate_is_registered_once() {
         // The same certificate cannot be registered again, to this or another account.
         for who in [&ana, &bojan] {
             let err = svc
+                .activation
                 .register_client_cert(&who.id.0, &cert, None)
                 .await
                 .unwrap_err();
             assert!(matches!(err, ClientCertError::AlreadyRegistered), "{err:?}");
         }
-        assert!(svc.client_certs_of(&bojan.id.0).await.unwrap().is_empty());
+        assert!(svc
+            .activation
+            .client_certs_of(&bojan.id.0)
+            .await
+            .unwrap()
+            .is_empty());
         // Refused certificates never become a QualifiedCert.
         let other = vec![pki::client(&pki::ca("Other CA"), "Mallory").der()];
         let err = svc
+            .activation
             .check_presented_cert(Presented::Tls { chain: &other }, None)
             .await
             .unwrap_err();
@@ -215,16 +230,23 @@ async fn verified_certificate_is_registered_once() {
         let leaf2 = pki::client(&t.qualified_ca, "Bojan");
         let chain2 = vec![leaf2.der()];
         let cert2 = svc
+            .activation
             .check_presented_cert(Presented::Tls { chain: &chain2 }, None)
             .await
             .unwrap()
             .unwrap();
         t.app.clock.advance(chrono::Duration::days(400));
         assert!(svc
+            .activation
             .register_client_cert(&bojan.id.0, &cert2, None)
             .await
             .is_err());
-        assert!(svc.valid_client_cert_of(&ana.id.0).await.unwrap().is_none());
+        assert!(svc
+            .activation
+            .valid_client_cert_of(&ana.id.0)
+            .await
+            .unwrap()
+            .is_none());
         t.stop().await;
     }
 }
@@ -268,8 +290,20 @@ async fn citizen_registers_the_certificate_presented_over_tls() {
             !page.body.contains("id=\"register-cert\""),
             "no second button"
         );
-        let ana = t.app.services.citizen_by_username("ana").await.unwrap();
-        let regs = t.app.services.client_certs_of(&ana.id.0).await.unwrap();
+        let ana = t
+            .app
+            .services
+            .citizens
+            .citizen_by_username("ana")
+            .await
+            .unwrap();
+        let regs = t
+            .app
+            .services
+            .activation
+            .client_certs_of(&ana.id.0)
+            .await
+            .unwrap();
         assert_eq!(regs.len(), 1);
         assert_eq!(regs[0].subject, "CN=Ana Novak Žagar,O=Test PKI,C=SI");
         assert_eq!(regs[0].issuer, "CN=Test Qualified CA,O=Test PKI,C=SI");
@@ -292,6 +326,7 @@ async fn citizen_registers_the_certificate_presented_over_tls() {
         assert_eq!(
             t.app
                 .services
+                .activation
                 .client_certs_of(&ana.id.0)
                 .await
                 .unwrap()

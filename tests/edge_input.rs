@@ -81,7 +81,7 @@ fn assert_too_long(p: &Page, label: &str, max: usize, what: &str) {
 
 /// Nothing over-long reached the audit trail.
 async fn audit_is_bounded(app: &TestApp) {
-    for r in app.services.store.recent_audit(1000).await.unwrap() {
+    for r in app.services.ports.store.recent_audit(1000).await.unwrap() {
         assert!(r.actor.as_deref().unwrap_or("").len() <= 400, "{r:?}");
         assert!(r.sp_entity_id.as_deref().unwrap_or("").len() <= 400);
         assert!(r.detail.len() <= 4096, "{}: {}", r.kind, r.detail.len());
@@ -285,7 +285,12 @@ async fn over_long_login_and_registration_input_is_refused_and_not_stored() {
             assert_too_long(&r, label, max, field);
         }
     }
-    assert!(app.services.citizen_by_username("novinka").await.is_err());
+    assert!(app
+        .services
+        .citizens
+        .citizen_by_username("novinka")
+        .await
+        .is_err());
 
     // Password reset request.
     let page = reg.get("/account/reset").await;
@@ -358,6 +363,7 @@ async fn over_long_staff_input_is_refused_and_not_stored() {
     assert_eq!(r.status, 400);
     let id = app
         .services
+        .citizens
         .citizen_by_username("mojca")
         .await
         .unwrap()

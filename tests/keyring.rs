@@ -93,6 +93,17 @@ async fn app_with(sp: &TestSp, ring: Vec<SigningKeyConfig>) -> TestApp {
     })
     .await;
     app.add_citizen("ana", Some(PHONE)).await;
+    // Say why, should the e-service not be served (a start that loses it is not a key-ring fault).
+    let reg = app.services.ports.registry.snapshot();
+    assert!(
+        reg.get(&sp.entity_id).is_some(),
+        "the test e-service is not served; problems: {:?}; files: {:?}",
+        reg.problems
+            .iter()
+            .map(|p| format!("{}: {}", p.file.display(), p.problem))
+            .collect::<Vec<_>>(),
+        std::fs::read_dir(&app.metadata_dir).map(|d| d.count())
+    );
     app
 }
 
@@ -217,7 +228,7 @@ async fn softhsm_key_signs_responses_and_metadata_that_three_verifiers_accept() 
         None,
     )];
     let app = app_with(&sp, ring).await;
-    assert_eq!(app.services.keys.active().id(), "hsm");
+    assert_eq!(app.services.ports.keys.active().id(), "hsm");
     let (posted, id) = login(&app, &sp).await;
     check_signed_with(&app, &sp, &posted, &id, &hsm.rsa_cert, RSA_SHA256).await;
     // A second login in the same session pool (SSO with the session, a new request).

@@ -11,7 +11,7 @@ use pass_idp::auth::Secret;
 use pass_idp::domain::citizen::{Address, Citizen};
 use pass_idp::domain::ids::{CitizenId, Username};
 use pass_idp::service::letters::{IssuedCode, LetterCodeIssuer, LettersError};
-use pass_idp::service::Services;
+use pass_idp::service::Activation;
 use pass_idp::storage::NewCitizen;
 use pass_idp::storage::{LetterRecord, LetterStatus};
 use std::sync::Mutex;
@@ -32,7 +32,7 @@ impl Inputs {
 impl LetterCodeIssuer for Inputs {
     fn issue_code<'a>(
         &'a self,
-        svc: &'a Services,
+        _svc: &'a Activation,
         letter: &'a LetterRecord,
         _c: &'a Citizen,
     ) -> BoxFuture<'a, Result<IssuedCode, String>> {
@@ -41,7 +41,7 @@ impl LetterCodeIssuer for Inputs {
             self.issued.lock().unwrap().push(code.clone());
             Ok(IssuedCode {
                 code: Secret::new(code),
-                expires_on: svc.clock.now().date_naive() + chrono::Days::new(30),
+                expires_on: chrono::Utc::now().date_naive() + chrono::Days::new(30),
             })
         })
     }
@@ -58,6 +58,7 @@ async fn citizen(
     let id = uuid::Uuid::new_v4().to_string();
     let ev = AuditEvent::new(AuditKind::CitizenCreated).actor("test");
     app.services
+        .ports
         .store
         .create_citizen(
             &NewCitizen {
@@ -73,7 +74,7 @@ async fn citizen(
                 }),
             },
             "not-a-real-hash",
-            app.services.now_ms(),
+            app.services.ports.now_ms(),
             &ev,
         )
         .await
@@ -122,22 +123,26 @@ async fn export_writes_one_batch_and_marks_the_letters_dispatched() {
         )
         .await;
         let nonaddr = citizen(&app, "nonaddr", "Brez", "Naslova", None).await;
-        svc.queue_activation_letter(&ziga, "B-ZIGA-0001", "test")
+        svc.activation
+            .queue_activation_letter(&ziga, "B-ZIGA-0001", "test")
             .await
             .unwrap();
         app.clock.advance(chrono::Duration::seconds(1));
-        svc.queue_activation_letter(&mojca, "B-MOJC-0002", "test")
+        svc.activation
+            .queue_activation_letter(&mojca, "B-MOJC-0002", "test")
             .await
             .unwrap();
-        svc.queue_activation_letter(&nonaddr, "B-NONA-0003", "test")
+        svc.activation
+            .queue_activation_letter(&nonaddr, "B-NONA-0003", "test")
             .await
             .unwrap();
-        let q = svc.letter_queue(10).await.unwrap();
+        let q = svc.activation.letter_queue(10).await.unwrap();
         assert_eq!((q.counts.pending, q.counts.dispatched), (3, 0));
 
         let out = tempfile::tempdir().unwrap();
         let inputs = Inputs::new();
         let r = svc
+            .activation
             .export_letters(out.path(), &inputs, "cli:test")
             .await
             .unwrap();
@@ -172,7 +177,7 @@ async fn export_writes_one_batch_and_marks_the_letters_dispatched() {
         // Oldest first: Žiga's letter is on page 1.
         assert!(text.split('\u{c}').next().unwrap().contains("Žiga Šuštar"));
 
-        let q = svc.letter_queue(10).await.unwrap();
+        let q = svc.activation.letter_queue(10).await.unwrap();
         assert_eq!((q.counts.pending, q.counts.dispatched), (1, 2));
         for l in &q.recent {
             match l.request_ref.as_str() {
@@ -189,6 +194,7 @@ async fn export_writes_one_batch_and_marks_the_letters_dispatched() {
             .contains(&"letters.dispatched".to_string()));
         // Nothing new to print: no file, nothing issued.
         let again = svc
+            .activation
             .export_letters(out.path(), &inputs, "cli:test")
             .await
             .unwrap();
@@ -211,26 +217,29 @@ async fn failed_write_marks_nothing() {
             Some(("Trg 1", "4000", "Kranj")),
         )
         .await;
-        svc.queue_activation_letter(&id, "B-ANA-0001", "test")
+        svc.activation
+            .queue_activation_letter(&id, "B-ANA-0001", "test")
             .await
             .unwrap();
         let out = tempfile::tempdir().unwrap();
         let missing = out.path().join("no-such-folder");
         let inputs = Inputs::new();
         let err = svc
+            .activation
             .export_letters(&missing, &inputs, "cli:test")
             .await
             .unwrap_err();
         assert!(matches!(err, LettersError::Write(..)), "{err:?}");
         // The folder is checked before any code is issued.
         assert!(inputs.issued.lock().unwrap().is_empty());
-        let q = svc.letter_queue(10).await.unwrap();
+        let q = svc.activation.letter_queue(10).await.unwrap();
         assert_eq!((q.counts.pending, q.counts.dispatched), (1, 0));
         assert!(!kinds(&app)
             .await
             .contains(&"letters.dispatched".to_string()));
         // A later export into a good folder prints it.
         let r = svc
+            .activation
             .export_letters(out.path(), &Inputs::new(), "cli:test")
             .await
             .unwrap();
@@ -251,6 +260,7 @@ async fn operator_sees_the_queue_others_do_not() {
     )
     .await;
     app.services
+        .activation
         .queue_activation_letter(&id, "B-ANA-0042", "test")
         .await
         .unwrap();

@@ -93,6 +93,7 @@ async fn administratively_locked_account_is_refused() {
     let app = TestApp::spawn(&[&sp]).await;
     app.add_citizen("janez", Some(PHONE)).await;
     app.services
+        .citizens
         .set_citizen_locked("janez", true, "test")
         .await
         .unwrap();
@@ -103,6 +104,7 @@ async fn administratively_locked_account_is_refused() {
     assert!(p.hidden("SAMLResponse").is_none());
     assert!(app.sms().is_empty());
     app.services
+        .citizens
         .set_citizen_locked("janez", false, "test")
         .await
         .unwrap();
@@ -314,6 +316,7 @@ async fn the_login_is_audited() {
     .await;
     let kinds: Vec<String> = app
         .services
+        .ports
         .store
         .recent_audit(50)
         .await
@@ -333,6 +336,7 @@ async fn the_login_is_audited() {
     }
     let issued = app
         .services
+        .ports
         .store
         .recent_audit(50)
         .await
@@ -368,6 +372,7 @@ async fn locked_account_session_gives_no_response() {
     assert_eq!(again.status, 200, "the session answers: {}", again.body);
     assert!(again.hidden("SAMLResponse").is_some());
     app.services
+        .citizens
         .set_citizen_locked("janez", true, "test")
         .await
         .unwrap();
@@ -376,6 +381,7 @@ async fn locked_account_session_gives_no_response() {
     assert_eq!(locked.location.as_deref(), Some("/login"));
     assert!(locked.hidden("SAMLResponse").is_none());
     app.services
+        .citizens
         .set_citizen_locked("janez", false, "test")
         .await
         .unwrap();

@@ -45,7 +45,7 @@ async fn idp_metadata_is_signed_and_schema_valid() {
 async fn metadata_folder_changes_are_picked_up_and_broken_files_skipped() {
     let first = TestSp::new("first", false);
     let app = TestApp::spawn(&[&first]).await;
-    pass_idp::service::jobs::spawn_metadata_watch(app.services.registry.clone());
+    pass_idp::service::jobs::spawn_metadata_watch(app.services.ports.registry.clone());
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     // A broken file and a good new one arrive.
     std::fs::write(app.metadata_dir.join("broken.xml"), "<md:EntityDescriptor").unwrap();
@@ -56,6 +56,7 @@ async fn metadata_folder_changes_are_picked_up_and_broken_files_skipped() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         if app
             .services
+            .ports
             .registry
             .snapshot()
             .get(&second.entity_id)
@@ -66,7 +67,7 @@ async fn metadata_folder_changes_are_picked_up_and_broken_files_skipped() {
         }
     }
     assert!(ok, "the new e-service was loaded without a restart");
-    let reg = app.services.registry.snapshot();
+    let reg = app.services.ports.registry.snapshot();
     assert!(
         reg.get(&first.entity_id).is_some(),
         "a broken file does not take the others down"
@@ -92,6 +93,7 @@ async fn metadata_folder_changes_are_picked_up_and_broken_files_skipped() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         if app
             .services
+            .ports
             .registry
             .snapshot()
             .get(&second.entity_id)
@@ -411,7 +413,7 @@ async fn catalog_shows_https_logos_only() {
         1,
     );
     std::fs::write(app.metadata_dir.join("plainlogo.xml"), md).unwrap();
-    app.services.registry.reload();
+    app.services.ports.registry.reload();
     let p = app.browser().get("/services").await;
     assert_eq!(p.status, 200);
     assert!(

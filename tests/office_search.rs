@@ -11,6 +11,7 @@ use pass_idp::service::citizens::NewCitizenInput;
 
 async fn citizen(app: &TestApp, username: &str, given: &str, family: &str, phone: Option<&str>) {
     app.services
+        .citizens
         .add_citizen(
             NewCitizenInput {
                 username: username.into(),
@@ -52,11 +53,13 @@ async fn upper_and_lower_case_slovenian_letters_match() {
         citizen(&app, "zan", "ŽAN", "Novak", None).await;
         let spela = app
             .services
+            .citizens
             .citizen_by_username("spela")
             .await
             .expect("spela");
         let req = app
             .services
+            .activation
             .start_activation(&spela, "sl", None)
             .await
             .expect("request");

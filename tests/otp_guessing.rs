@@ -357,7 +357,12 @@ async fn activation_phone_proof_shares_the_citizens_limit() {
         // Even the right code is refused; smsPASS stays inactive.
         let r = confirm_phone(&b, &right).await;
         assert_locked(&r, "sl", 15);
-        let c = app.services.citizen_by_username("greta").await.unwrap();
+        let c = app
+            .services
+            .citizens
+            .citizen_by_username("greta")
+            .await
+            .unwrap();
         assert_eq!(c.smspass.code(), "code_issued");
         // No new code is sent: neither "send again" nor the activation code again.
         let sent = app.sms().len();
@@ -375,7 +380,12 @@ async fn activation_phone_proof_shares_the_citizens_limit() {
             "{}",
             r.body
         );
-        let c = app.services.citizen_by_username("greta").await.unwrap();
+        let c = app
+            .services
+            .citizens
+            .citizen_by_username("greta")
+            .await
+            .unwrap();
         assert_eq!(c.smspass.code(), "active");
         let k = kinds(&app).await;
         assert_eq!(count(&k, "otp.account_locked"), 1, "{k:?}");

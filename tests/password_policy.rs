@@ -18,6 +18,7 @@ const WEAK_SL: &str = "Geslo je preveč lahko uganiti.";
 
 async fn add_citizen(app: &TestApp, username: &str, pw: &str) -> Result<(), String> {
     app.services
+        .citizens
         .add_citizen(
             NewCitizenInput {
                 username: username.into(),
@@ -36,6 +37,7 @@ async fn add_citizen(app: &TestApp, username: &str, pw: &str) -> Result<(), Stri
 
 async fn add_staff(app: &TestApp, username: &str, pw: &str) -> Result<(), String> {
     app.services
+        .staff
         .add_staff(
             NewStaffInput {
                 username: username.into(),
@@ -88,7 +90,12 @@ async fn every_entry_point_refuses_the_same_weak_passwords() {
             "{pw}: {}",
             page.body
         );
-        assert!(app.services.citizen_by_username(&user).await.is_err());
+        assert!(app
+            .services
+            .citizens
+            .citizen_by_username(&user)
+            .await
+            .is_err());
     }
     // Too short and the username itself: the same reasons everywhere.
     let e = add_citizen(&app, "kratko", "Kz-7-jb").await.unwrap_err();

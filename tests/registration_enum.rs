@@ -102,13 +102,23 @@ async fn free_and_taken_usernames_get_the_same_page_and_the_mailbox_the_outcome(
         }
         // Nobody got a mail at the existing account's own address, and the account is unchanged.
         assert!(mails_to(&smtp, "zasedeno@example.si").is_empty());
-        let existing = app.services.citizen_by_username("zasedeno").await.unwrap();
+        let existing = app
+            .services
+            .citizens
+            .citizen_by_username("zasedeno")
+            .await
+            .unwrap();
         assert_eq!(existing.email.as_deref(), Some("zasedeno@example.si"));
         assert_eq!(existing.given_name, "Janez");
-        assert!(app.services.citizen_by_username("prosto").await.is_ok());
+        assert!(app
+            .services
+            .citizens
+            .citizen_by_username("prosto")
+            .await
+            .is_ok());
 
         // The attempts are in the audit trail; only the free username became an account.
-        let audit = app.services.store.recent_audit(100).await.unwrap();
+        let audit = app.services.ports.store.recent_audit(100).await.unwrap();
         let taken_rows: Vec<_> = audit
             .iter()
             .filter(|a| a.kind == "citizen.registration_taken")

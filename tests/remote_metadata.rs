@@ -118,7 +118,7 @@ async fn app_with(fed: &Federation, url: &str, local: &[&TestSp]) -> (TestApp, R
         c.remote_metadata = vec![rm]
     })
     .await;
-    let src = RemoteSource::all(&app.services).unwrap().remove(0);
+    let src = RemoteSource::all(&app.services.sp_admin).unwrap().remove(0);
     (app, src)
 }
 
@@ -139,6 +139,7 @@ async fn sso_start(app: &TestApp, sp: &TestSp) -> (u16, Option<String>) {
 
 fn acs_in_force(app: &TestApp, sp: &TestSp) -> Option<String> {
     app.services
+        .ports
         .registry
         .snapshot()
         .get(&sp.entity_id)
@@ -159,13 +160,13 @@ async fn good_signed_aggregate_loads_and_its_sp_is_accepted() {
     assert_ne!(sso_start(&app, &sp).await.0, 303);
     let xml = fed.signed(&sp, week());
     feed.serve(200, &xml);
-    let next = refresh_once(&app.services, &src).await.unwrap();
+    let next = refresh_once(&app.services.sp_admin, &src).await.unwrap();
     assert_eq!(
         next.as_secs(),
         6 * 3600,
         "cacheDuration PT6H within [min, max]"
     );
-    let reg = app.services.registry.snapshot();
+    let reg = app.services.ports.registry.snapshot();
     let got = reg.get(&sp.entity_id).expect("the federation SP is loaded");
     assert_eq!(got.remote_source.as_deref(), Some(feed.url.as_str()));
     assert_eq!(read(&fed.cache_file()), xml, "the accepted copy is cached");
@@ -174,7 +175,13 @@ async fn good_signed_aggregate_loads_and_its_sp_is_accepted() {
         (303, Some("/login".to_string()))
     );
     // Reloading the folder keeps the remote SPs.
-    assert!(app.services.registry.reload().get(&sp.entity_id).is_some());
+    assert!(app
+        .services
+        .ports
+        .registry
+        .reload()
+        .get(&sp.entity_id)
+        .is_some());
     app.stop().await;
     feed.stop().await;
 }
@@ -187,10 +194,12 @@ async fn bad_after_good(bad: impl FnOnce(&Federation, &TestSp) -> (u16, String))
     let (app, src) = app_with(&fed, &feed.url, &[]).await;
     let good = fed.signed(&sp, week());
     feed.serve(200, &good);
-    refresh_once(&app.services, &src).await.unwrap();
+    refresh_once(&app.services.sp_admin, &src).await.unwrap();
     let (status, body) = bad(&fed, &sp);
     feed.serve(status, &body);
-    let err = refresh_once(&app.services, &src).await.unwrap_err();
+    let err = refresh_once(&app.services.sp_admin, &src)
+        .await
+        .unwrap_err();
     assert_eq!(
         acs_in_force(&app, &sp).as_deref(),
         Some(sp.acs_url.as_str())
@@ -255,15 +264,17 @@ async fn source_down_after_restart_serves_the_cache() {
     let sp = TestSp::new("fedsp", false);
     let (app, src) = app_with(&fed, &url, &[]).await;
     feed.serve(200, &fed.signed(&sp, week()));
-    refresh_once(&app.services, &src).await.unwrap();
+    refresh_once(&app.services.sp_admin, &src).await.unwrap();
     app.stop().await;
     feed.stop().await;
 
     // "Restart": a new IdP with the same configuration while the source is down.
     let (app, src) = app_with(&fed, &url, &[]).await;
     assert!(acs_in_force(&app, &sp).is_none());
-    assert_eq!(load_cache(&app.services, &src).unwrap(), Some(1));
-    let err = refresh_once(&app.services, &src).await.unwrap_err();
+    assert_eq!(load_cache(&app.services.sp_admin, &src).unwrap(), Some(1));
+    let err = refresh_once(&app.services.sp_admin, &src)
+        .await
+        .unwrap_err();
     assert!(matches!(err, RemoteError::Fetch(_)), "{err}");
     assert_eq!(
         acs_in_force(&app, &sp).as_deref(),
@@ -288,7 +299,7 @@ async fn tampered_cache_file_is_not_used() {
     )
     .unwrap();
     let (app, src) = app_with(&fed, "http://127.0.0.1:9/none.xml", &[]).await;
-    assert!(load_cache(&app.services, &src).is_err());
+    assert!(load_cache(&app.services.sp_admin, &src).is_err());
     assert!(acs_in_force(&app, &sp).is_none());
     app.stop().await;
 }
@@ -303,8 +314,8 @@ async fn local_file_wins_an_entity_id_clash() {
     let mut remote = TestSp::new("clash", false);
     remote.acs_url = "https://federation-copy.example/acs".into();
     feed.serve(200, &fed.signed(&remote, week()));
-    refresh_once(&app.services, &src).await.unwrap();
-    let reg = app.services.registry.snapshot();
+    refresh_once(&app.services.sp_admin, &src).await.unwrap();
+    let reg = app.services.ports.registry.snapshot();
     let sp = reg.get(&local.entity_id).unwrap();
     assert!(sp.remote_source.is_none(), "the local file wins");
     assert_eq!(sp.metadata.acs[0].location, local.acs_url);
@@ -323,12 +334,12 @@ async fn copy_past_valid_until_is_withdrawn_when_refresh_fails() {
     let sp = TestSp::new("fedsp", false);
     let (app, src) = app_with(&fed, &feed.url, &[]).await;
     feed.serve(200, &fed.signed(&sp, Utc::now() + Duration::hours(1)));
-    refresh_once(&app.services, &src).await.unwrap();
+    refresh_once(&app.services.sp_admin, &src).await.unwrap();
     feed.serve(503, "");
-    assert!(refresh_once(&app.services, &src).await.is_err());
+    assert!(refresh_once(&app.services.sp_admin, &src).await.is_err());
     assert!(acs_in_force(&app, &sp).is_some(), "still valid: kept");
     app.clock.advance(Duration::hours(2));
-    assert!(refresh_once(&app.services, &src).await.is_err());
+    assert!(refresh_once(&app.services.sp_admin, &src).await.is_err());
     assert!(acs_in_force(&app, &sp).is_none(), "expired: withdrawn");
     assert_ne!(sso_start(&app, &sp).await.0, 303);
     app.stop().await;

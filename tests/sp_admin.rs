@@ -46,7 +46,7 @@ async fn sso_accepted(app: &TestApp, sp: &TestSp, acs: Option<&str>) -> bool {
 
 async fn refused(
     app: &TestApp,
-    svc: &pass_idp::service::Services,
+    svc: &pass_idp::service::SpAdmin,
     xml: &str,
     policy: Option<&str>,
     code: &str,
@@ -73,7 +73,7 @@ async fn malformed_xml_refused_and_folder_unchanged() {
     let app = TestApp::spawn(&[&old]).await;
     let new = TestSp::new("new", false);
     let xml = new.metadata().replace("</md:EntityDescriptor>", "");
-    refused(&app, &app.services, &xml, None, "xml", "malformed").await;
+    refused(&app, &app.services.sp_admin, &xml, None, "xml", "malformed").await;
     app.stop().await;
 }
 
@@ -87,7 +87,7 @@ async fn sha1_only_refused_and_folder_unchanged() {
     );
     refused(
         &app,
-        &app.services,
+        &app.services.sp_admin,
         &xml,
         None,
         "weak-algorithm",
@@ -104,7 +104,7 @@ async fn expired_certificate_refused_and_folder_unchanged() {
     let new = TestSp::new("new", false);
     refused(
         &app,
-        &app.services,
+        &app.services.sp_admin,
         &new.metadata(),
         None,
         "cert-expired",
@@ -120,7 +120,7 @@ async fn duplicate_entity_id_refused_and_folder_unchanged() {
     let app = TestApp::spawn(&[&old]).await;
     refused(
         &app,
-        &app.services,
+        &app.services.sp_admin,
         &old.metadata(),
         None,
         "duplicate-entity-id",
@@ -133,17 +133,18 @@ async fn duplicate_entity_id_refused_and_folder_unchanged() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn http_acs_refused_outside_dev_mode_and_folder_unchanged() {
     let app = TestApp::spawn(&[]).await;
-    let mut svc = app.services.clone();
-    let mut cfg = (*svc.cfg).clone();
+    let mut ports = app.services.ports.clone();
+    let mut cfg = (*ports.cfg).clone();
     cfg.dev_mode = false;
-    svc.cfg = Arc::new(cfg);
+    ports.cfg = Arc::new(cfg);
+    let svc = pass_idp::service::Services::assemble(ports);
     let new = TestSp::new("new", false);
     let xml = new
         .metadata()
         .replace("https://new.sp.test/acs2", "http://new.sp.test/acs2");
     refused(
         &app,
-        &svc,
+        &svc.sp_admin,
         &xml,
         None,
         "acs-not-https",
@@ -159,7 +160,7 @@ async fn bad_policy_refused_and_folder_unchanged() {
     let new = TestSp::new("new", false);
     refused(
         &app,
-        &app.services,
+        &app.services.sp_admin,
         &new.metadata(),
         Some("required_level = \"none\"\n"),
         "policy",
@@ -172,7 +173,7 @@ async fn bad_policy_refused_and_folder_unchanged() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn add_edit_restore_disable_without_restart() {
     let app = TestApp::spawn(&[]).await;
-    pass_idp::service::jobs::spawn_metadata_watch(app.services.registry.clone());
+    pass_idp::service::jobs::spawn_metadata_watch(app.services.ports.registry.clone());
     let sp = TestSp::new("added", false);
     assert!(
         !sso_accepted(&app, &sp, None).await,
@@ -181,7 +182,7 @@ async fn add_edit_restore_disable_without_restart() {
 
     // preview: a diff against nothing, no findings
     let preview = sp_admin::preview_change(
-        &app.services,
+        &app.services.sp_admin,
         &SpTarget::New,
         &sp.metadata(),
         Some("required_level = \"password\"\n"),
@@ -197,7 +198,7 @@ async fn add_edit_restore_disable_without_restart() {
     );
 
     // add → SSO works at once, and the catalog lists it
-    let v1 = sp_admin::save_change(&app.services, &SpTarget::New, &sp.metadata(), Some("required_level = \"password\"\ndisplay_name_sl = \"Čudovita storitev\"\ndisplay_name_en = \"Wonderful service\"\n"), "operator:ana", "new e-service")
+    let v1 = sp_admin::save_change(&app.services.sp_admin, &SpTarget::New, &sp.metadata(), Some("required_level = \"password\"\ndisplay_name_sl = \"Čudovita storitev\"\ndisplay_name_en = \"Wonderful service\"\n"), "operator:ana", "new e-service")
         .await
         .unwrap();
     assert_eq!(v1.version.version, 1);
@@ -223,7 +224,8 @@ async fn add_edit_restore_disable_without_restart() {
         .filter(|l| !l.contains("acs2"))
         .collect::<Vec<_>>()
         .join("\n");
-    let preview = sp_admin::preview_change(&app.services, &entity, &edited, None, now()).unwrap();
+    let preview =
+        sp_admin::preview_change(&app.services.sp_admin, &entity, &edited, None, now()).unwrap();
     assert!(
         preview
             .metadata_diff
@@ -232,7 +234,7 @@ async fn add_edit_restore_disable_without_restart() {
         preview.metadata_diff
     );
     sp_admin::save_change(
-        &app.services,
+        &app.services.sp_admin,
         &entity,
         &edited,
         None,
@@ -244,7 +246,7 @@ async fn add_edit_restore_disable_without_restart() {
     assert!(!sso_accepted(&app, &sp, Some(&sp.acs_url_2)).await);
 
     // history shows who/when/why
-    let h = sp_admin::history(&app.services, &sp.entity_id).unwrap();
+    let h = sp_admin::history(&app.services.sp_admin, &sp.entity_id).unwrap();
     assert_eq!(h.len(), 2);
     assert_eq!(
         (h[0].who.as_str(), h[0].why.as_str()),
@@ -254,21 +256,29 @@ async fn add_edit_restore_disable_without_restart() {
         (h[1].who.as_str(), h[1].why.as_str()),
         ("operator:bor", "remove old ACS")
     );
-    assert_eq!(h[1].at, app.services.clock.now());
+    assert_eq!(h[1].at, app.services.ports.clock.now());
 
     // restore version 1 brings the second ACS back
-    let r = sp_admin::restore(&app.services, &sp.entity_id, 1, "operator:ana", "undo")
-        .await
-        .unwrap();
+    let r = sp_admin::restore(
+        &app.services.sp_admin,
+        &sp.entity_id,
+        1,
+        "operator:ana",
+        "undo",
+    )
+    .await
+    .unwrap();
     assert_eq!(r.version.version, 3);
     assert!(sso_accepted(&app, &sp, Some(&sp.acs_url_2)).await);
-    assert!(sp_admin::history(&app.services, &sp.entity_id).unwrap()[2]
-        .why
-        .contains("restore of version 1"));
+    assert!(
+        sp_admin::history(&app.services.sp_admin, &sp.entity_id).unwrap()[2]
+            .why
+            .contains("restore of version 1")
+    );
 
     // disable → SSO refused and gone from the catalog; enable brings it back
     sp_admin::set_enabled(
-        &app.services,
+        &app.services.sp_admin,
         &sp.entity_id,
         false,
         "operator:ana",
@@ -283,16 +293,24 @@ async fn add_edit_restore_disable_without_restart() {
         .await
         .body
         .contains("Wonderful service"));
-    let list = sp_admin::list(&app.services, now()).unwrap().services;
+    let list = sp_admin::list(&app.services.sp_admin, now())
+        .unwrap()
+        .services;
     assert!(!list[0].enabled);
     assert_eq!(list[0].last_change.as_ref().unwrap().action, "disable");
-    sp_admin::set_enabled(&app.services, &sp.entity_id, true, "operator:ana", "back")
-        .await
-        .unwrap();
+    sp_admin::set_enabled(
+        &app.services.sp_admin,
+        &sp.entity_id,
+        true,
+        "operator:ana",
+        "back",
+    )
+    .await
+    .unwrap();
     assert!(sso_accepted(&app, &sp, None).await);
 
     // every change is audited
-    let audit = app.services.store.recent_audit(50).await.unwrap();
+    let audit = app.services.ports.store.recent_audit(50).await.unwrap();
     let kinds: Vec<&str> = audit.iter().map(|a| a.kind.as_str()).collect();
     for k in ["sp.saved", "sp.restored", "sp.disabled", "sp.enabled"] {
         assert!(kinds.contains(&k), "{k} in {kinds:?}");
@@ -306,13 +324,13 @@ async fn first_change_keeps_the_original_files_as_baseline() {
     let sp = TestSp::new("hand", false).with_policy("required_level = \"password\"\n");
     let app = TestApp::spawn(&[&sp]).await;
     let original = std::fs::read(app.metadata_dir.join("hand.policy.toml")).unwrap();
-    sp_admin::set_enabled(&app.services, &sp.entity_id, false, "cli:x", "")
+    sp_admin::set_enabled(&app.services.sp_admin, &sp.entity_id, false, "cli:x", "")
         .await
         .unwrap();
-    let h = sp_admin::history(&app.services, &sp.entity_id).unwrap();
+    let h = sp_admin::history(&app.services.sp_admin, &sp.entity_id).unwrap();
     assert_eq!(h.len(), 2);
     assert_eq!(h[0].action, "baseline");
-    sp_admin::restore(&app.services, &sp.entity_id, 1, "cli:x", "")
+    sp_admin::restore(&app.services.sp_admin, &sp.entity_id, 1, "cli:x", "")
         .await
         .unwrap();
     assert_eq!(

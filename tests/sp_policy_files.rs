@@ -84,7 +84,7 @@ async fn a_bad_policy_file_is_refused_when_it_loads_naming_file_and_key() {
     all.push(&good);
     let app = TestApp::spawn(&all).await;
 
-    let reg = app.services.registry.snapshot();
+    let reg = app.services.ports.registry.snapshot();
     assert_eq!(reg.len(), 1, "only the good e-service is served");
     let served = reg.get(&good.entity_id).expect("good is served");
     assert_eq!(
@@ -107,7 +107,7 @@ async fn a_bad_policy_file_is_refused_when_it_loads_naming_file_and_key() {
         "required_level = \"password\"\nattributes = [\"given_name\", \"shoe_size\"]\n",
     )
     .unwrap();
-    let reg = app.services.registry.reload();
+    let reg = app.services.ports.registry.reload();
     assert!(reg.get(&good.entity_id).is_none());
     let problem = reg
         .problems

@@ -316,7 +316,7 @@ async fn attribute_values_with_markup_stay_one_value_and_verify() {
     let sp = TestSp::new("escape", false);
     let app = TestApp::spawn(&[&sp]).await;
     app.services
-        .add_citizen(
+        .citizens.add_citizen(
             pass_idp::service::citizens::NewCitizenInput {
                 username: "zoran".into(),
                 given_name: "Žiga</saml:AttributeValue></saml:Attribute><saml:Attribute Name=\"admin\"><saml:AttributeValue>1".into(),

@@ -53,7 +53,7 @@ async fn vanished_sp_or_removed_acs_gets_no_assertion() {
     // The metadata file is removed mid-login.
     let m = to_code_step(&app, &sp, Req::new(&app.sso_url()), "bojan").await;
     std::fs::remove_file(app.metadata_dir.join("gone.xml")).unwrap();
-    app.services.registry.reload();
+    app.services.ports.registry.reload();
     assert_unavailable_page(&m.finish(&app).await);
     assert_eq!(
         response_refusal(&app).await["reason"],

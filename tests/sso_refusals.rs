@@ -34,7 +34,7 @@ fn assert_error_page(p: &Page, key: &str) {
 
 /// The refusal was audited for this reason (the newest `request.refused` row).
 async fn assert_refused_because(app: &TestApp, why: &str) {
-    let rows = app.services.store.recent_audit(50).await.unwrap();
+    let rows = app.services.ports.store.recent_audit(50).await.unwrap();
     let row = rows
         .iter()
         .find(|r| r.kind == "request.refused")
@@ -244,7 +244,14 @@ async fn replayed_request_id_refused_with_a_session() {
         let first = b.get(&format!("/saml/sso?{q}")).await;
         let posted = Posted::from_page(&first).expect("answered from the session");
         assert!(posted.xml().contains("saml:Assertion"));
-        let audit_before = app.services.store.recent_audit(1000).await.unwrap().len();
+        let audit_before = app
+            .services
+            .ports
+            .store
+            .recent_audit(1000)
+            .await
+            .unwrap()
+            .len();
         let again = b.get(&format!("/saml/sso?{q}")).await;
         assert_status(
             &again,
@@ -258,7 +265,7 @@ async fn replayed_request_id_refused_with_a_session() {
             "urn:oasis:names:tc:SAML:2.0:status:RequestDenied",
         );
         // Two refusals audited, no assertion issued for either.
-        let audit = app.services.store.recent_audit(1000).await.unwrap();
+        let audit = app.services.ports.store.recent_audit(1000).await.unwrap();
         let new_rows = &audit[..audit.len() - audit_before];
         assert_eq!(new_rows.len(), 2, "{new_rows:?}");
         assert!(

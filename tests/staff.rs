@@ -12,12 +12,13 @@ use pass_idp::service::staff::{NewStaffInput, StaffError};
 async fn staff_add_validates_and_lists() {
     let app = TestApp::spawn(&[]).await;
     add_staff(&app, "ana", &["operator", "auditor"]).await;
-    let list = app.services.list_staff().await.unwrap();
+    let list = app.services.staff.list_staff().await.unwrap();
     assert_eq!(list.len(), 1);
     assert_eq!(list[0].roles.to_list(), "operator,auditor");
     assert_eq!(list[0].phone.as_str(), phone_of("ana"));
     let again = app
         .services
+        .staff
         .add_staff(
             NewStaffInput {
                 username: "ANA".into(),
@@ -37,6 +38,7 @@ async fn staff_add_validates_and_lists() {
     ] {
         let r = app
             .services
+            .staff
             .add_staff(
                 NewStaffInput {
                     username: "bojan".into(),

@@ -10,7 +10,7 @@ use pass_idp::audit::{AuditEvent, AuditKind};
 async fn auditor_sees_events_and_exports_filtered_csv() {
     let app = TestApp::spawn(&[]).await;
     add_staff(&app, "ana", &["auditor"]).await;
-    let now = app.services.now_ms();
+    let now = app.services.ports.now_ms();
     let sp_a = "https://a.example/sp";
     let sp_b = "https://b.example/sp";
     let hostile = "=HYPERLINK(\"http://evil\",\"x\")";
@@ -19,7 +19,7 @@ async fn auditor_sees_events_and_exports_filtered_csv() {
             .actor(actor)
             .sp(sp)
             .detail(serde_json::json!({"note": "a,b \"q\"\nline"}));
-        app.services.store.audit(&ev, now).await.unwrap();
+        app.services.ports.store.audit(&ev, now).await.unwrap();
     }
     let b = app.browser();
     staff_login(&app, &b, "ana", "").await;
@@ -79,12 +79,17 @@ async fn auditor_sees_events_and_exports_filtered_csv() {
 async fn audit_pages_through_many_events() {
     let app = TestApp::spawn(&[]).await;
     add_staff(&app, "ana", &["auditor"]).await;
-    let now = app.services.now_ms();
+    let now = app.services.ports.now_ms();
     for i in 0..60 {
         let ev = AuditEvent::new(AuditKind::OtpSent)
             .sp("https://p.example/sp")
             .detail(serde_json::json!({"i": i}));
-        app.services.store.audit(&ev, now - 1000 + i).await.unwrap();
+        app.services
+            .ports
+            .store
+            .audit(&ev, now - 1000 + i)
+            .await
+            .unwrap();
     }
     let b = app.browser();
     staff_login(&app, &b, "ana", "").await;
@@ -139,6 +144,7 @@ async fn locking_a_staff_member_ends_the_session_and_refuses_login() {
     let b = app.browser();
     staff_login(&app, &b, "ana", "").await;
     app.services
+        .staff
         .set_staff_locked("ana", true, "test")
         .await
         .unwrap();
@@ -150,6 +156,7 @@ async fn locking_a_staff_member_ends_the_session_and_refuses_login() {
     );
     assert_eq!(app.sms().len(), 1, "no new code");
     app.services
+        .staff
         .set_staff_locked("ana", false, "test")
         .await
         .unwrap();

@@ -235,7 +235,7 @@ async fn prod_app(sps: &[&TestSp], tweak: impl FnOnce(&mut Config)) -> TestApp {
         tweak(c);
     })
     .await;
-    app.services.store.migrate().await.unwrap();
+    app.services.ports.store.migrate().await.unwrap();
     app
 }
 
@@ -315,7 +315,7 @@ async fn hand_placed_http_acs_file_is_skipped_outside_dev_mode() {
     assert_unknown_sp(&sso_start(&app, &mixed).await, &mixed);
     let p = sso_start(&app, &good).await;
     assert_eq!((p.status, p.location.as_deref()), (303, Some("/login")));
-    let reg = app.services.registry.snapshot();
+    let reg = app.services.ports.registry.snapshot();
     assert_eq!(reg.len(), 1);
     for (sp, url) in [(&plain, &plain.acs_url), (&mixed, &mixed.acs_url_2)] {
         assert!(
@@ -334,7 +334,7 @@ async fn hand_placed_http_acs_file_is_skipped_outside_dev_mode() {
         http_acs_sp("late").metadata(),
     )
     .unwrap();
-    let reg = app.services.registry.reload();
+    let reg = app.services.ports.registry.reload();
     assert!(reg.get(&http_acs_sp("late").entity_id).is_none());
     assert!(reg.get(&good.entity_id).is_some());
     app.stop().await;
@@ -361,7 +361,7 @@ async fn metadata_with_a_dev_key_is_skipped_outside_dev_mode() {
         .unwrap();
     let app = prod_app(&[&sp], |_| {}).await;
     assert_unknown_sp(&sso_start(&app, &sp).await, &sp);
-    let reg = app.services.registry.snapshot();
+    let reg = app.services.ports.registry.snapshot();
     assert!(
         reg.problems
             .iter()
@@ -417,12 +417,12 @@ async fn remote_aggregate_entry_with_http_acs_is_skipped_outside_dev_mode() {
     let (_fed, rm) = federation(&[&fed_plain, &fed_good]);
     let cfg_rm = rm.clone();
     let app = prod_app(&[], move |c| c.remote_metadata = vec![cfg_rm]).await;
-    let src = RemoteSource::all(&app.services).unwrap().remove(0);
-    assert_eq!(load_cache(&app.services, &src).unwrap(), Some(1));
+    let src = RemoteSource::all(&app.services.sp_admin).unwrap().remove(0);
+    assert_eq!(load_cache(&app.services.sp_admin, &src).unwrap(), Some(1));
     assert_unknown_sp(&sso_start(&app, &fed_plain).await, &fed_plain);
     let p = sso_start(&app, &fed_good).await;
     assert_eq!((p.status, p.location.as_deref()), (303, Some("/login")));
-    let reg = app.services.registry.snapshot();
+    let reg = app.services.ports.registry.snapshot();
     assert!(
         reg.problems
             .iter()
@@ -433,7 +433,7 @@ async fn remote_aggregate_entry_with_http_acs_is_skipped_outside_dev_mode() {
         reg.problems
     );
     // A folder reload keeps the verdict on the remote entries.
-    let reg = app.services.registry.reload();
+    let reg = app.services.ports.registry.reload();
     assert!(reg.get(&fed_plain.entity_id).is_none());
     assert!(reg.get(&fed_good.entity_id).is_some());
     app.stop().await;
@@ -445,8 +445,8 @@ async fn remote_aggregate_entry_with_http_acs_is_skipped_outside_dev_mode() {
         c.remote_metadata = vec![rm_dev]
     })
     .await;
-    let src = RemoteSource::all(&app.services).unwrap().remove(0);
-    assert_eq!(load_cache(&app.services, &src).unwrap(), Some(2));
+    let src = RemoteSource::all(&app.services.sp_admin).unwrap().remove(0);
+    assert_eq!(load_cache(&app.services.sp_admin, &src).unwrap(), Some(2));
     app.stop().await;
 }
 

@@ -286,7 +286,7 @@ async fn sqlite_read_only_at_start_is_a_503_until_writable_then_recovers_without
 
 /// The IdP's database on the PostgreSQL server, and an admin connection to the server.
 async fn pg_admin(app: &TestApp) -> (String, DatabaseConnection) {
-    let url = url::Url::parse(&app.services.cfg.database_url).unwrap();
+    let url = url::Url::parse(&app.services.ports.cfg.database_url).unwrap();
     let name = url.path().trim_start_matches('/').to_string();
     let admin = Database::connect(std::env::var("TEST_DATABASE_URL").unwrap())
         .await
@@ -316,7 +316,7 @@ async fn postgres_terminated_connections_under_load_give_no_500_and_no_unrecorde
     app.add_citizen("ana", Some(PHONE)).await;
     let browsers = browsers_with_sessions(&app, &sp, 6).await;
     let (name, admin) = pg_admin(&app).await;
-    let url = app.services.cfg.database_url.clone();
+    let url = app.services.ports.cfg.database_url.clone();
     let app = Arc::new(app);
     let stop = Arc::new(AtomicBool::new(false));
     let (answers, tasks) = spawn_load(
@@ -418,7 +418,7 @@ async fn postgres_long_lock_ends_requests_within_the_bound_with_a_503() {
     .await;
     app.add_citizen("ana", Some(PHONE)).await;
     let b = browsers_with_sessions(&app, &sp, 1).await.remove(0);
-    let url = app.services.cfg.database_url.clone();
+    let url = app.services.ports.cfg.database_url.clone();
     let locker = Database::connect(&url).await.unwrap();
     let tx = sea_orm::TransactionTrait::begin(&locker).await.unwrap();
     tx.execute_unprepared("LOCK TABLE seen_requests IN ACCESS EXCLUSIVE MODE")

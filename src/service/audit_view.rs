@@ -1,7 +1,7 @@
 //! The auditor's view of the audit trail: filters from the query string, pages, and CSV export.
 //! CSV cells that a spreadsheet would run as a formula (starting with = + - @, tab or CR) get a leading
 //! apostrophe.
-use super::Services;
+use super::Audit;
 use crate::storage::{AuditFilter, AuditRow};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 
@@ -107,7 +107,7 @@ pub fn rfc3339(ms: i64) -> String {
         .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-impl Services {
+impl Audit {
     pub async fn audit_page(&self, q: &AuditQuery) -> Result<AuditPage, AuditViewError> {
         let f = q.filter()?;
         let page = q.page();

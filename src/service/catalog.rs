@@ -1,6 +1,6 @@
 //! The public list of connected e-services (`/storitve`, `/services`): enabled e-services of the
 //! registry in force, so a new e-service appears as soon as the registry reloads.
-use super::Services;
+use super::Catalog;
 use crate::domain::loa::Level;
 use serde::Serialize;
 
@@ -44,9 +44,15 @@ fn https_only(u: Option<&String>) -> Option<String> {
         .cloned()
 }
 
-/// Enabled e-services matching `q` (all words, case- and diacritics-insensitive, in name,
-/// description or entityID), sorted by name.
-pub fn catalog(svc: &Services, lang: &str, q: Option<&str>) -> Vec<CatalogEntry> {
+impl Catalog {
+    /// Enabled e-services matching `q` (all words, case- and diacritics-insensitive, in name,
+    /// description or entityID), sorted by name.
+    pub fn entries(&self, lang: &str, q: Option<&str>) -> Vec<CatalogEntry> {
+        catalog(self, lang, q)
+    }
+}
+
+fn catalog(svc: &Catalog, lang: &str, q: Option<&str>) -> Vec<CatalogEntry> {
     let words: Vec<String> = q
         .map(fold)
         .unwrap_or_default()

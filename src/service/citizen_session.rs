@@ -1,7 +1,7 @@
 //! The citizen's SSO session as the user pages see it: who is logged in, at what level, and the CSRF
 //! token bound to that session.
 use super::login::LoginError;
-use super::{token_hash, Services};
+use super::{token_hash, Account};
 use crate::audit::{AuditEvent, AuditKind};
 use crate::domain::citizen::Citizen;
 use crate::domain::loa::Level;
@@ -14,14 +14,14 @@ pub struct CitizenSignedIn {
     pub level: Level,
 }
 
-impl Services {
+impl Account {
     /// The citizen behind an SSO cookie, if the session is valid (lifetimes, not revoked) and the
     /// account is not locked. A valid session is marked as used (idle timeout).
     pub async fn citizen_session(
         &self,
         token: &str,
     ) -> Result<Option<CitizenSignedIn>, LoginError> {
-        let Some(s) = self.valid_session(token).await? else {
+        let Some(s) = self.responder.valid_session(token).await? else {
             return Ok(None);
         };
         let Some(level) = Level::from_i32(s.level) else {

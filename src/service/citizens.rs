@@ -1,5 +1,5 @@
 //! Administrative citizen operations used by the CLI (`pass-idp user …`).
-use super::Services;
+use super::Citizens;
 use crate::audit::{AuditEvent, AuditKind};
 use crate::auth::password_policy;
 use crate::auth::Secret;
@@ -39,7 +39,7 @@ pub struct NewCitizenInput {
     pub password: Secret,
 }
 
-impl Services {
+impl Citizens {
     pub async fn add_citizen(
         &self,
         i: NewCitizenInput,

@@ -1,6 +1,6 @@
 //! Qualified client certificates in the citizen's account: checking what a browser presented (over
 //! the IdP's own TLS or through a trusted proxy's header) and registering it.
-use super::Services;
+use super::Activation;
 use crate::audit::{AuditEvent, AuditKind};
 use crate::auth::client_cert::{self, CertError, QualifiedCert};
 use crate::domain::citizen::Citizen;
@@ -46,7 +46,7 @@ pub enum Presented<'a> {
     Nothing,
 }
 
-impl Services {
+impl Activation {
     /// Checks a presented certificate at the app's time. `Ok(None)`: none was presented; a presented
     /// but refused certificate (or a header from an untrusted address) is an error, and audited.
     pub async fn check_presented_cert(
@@ -115,6 +115,11 @@ impl Services {
     }
 
     /// The citizen's registered certificates, newest first.
+    /// The request header a trusted TLS proxy passes the client certificate in.
+    pub fn client_cert_header(&self) -> &str {
+        self.client_certs.proxy.header.as_str()
+    }
+
     pub async fn client_certs_of(
         &self,
         citizen_id: &str,
@@ -185,7 +190,7 @@ impl Services {
     }
 }
 
-/// See [`Services::certificate_page`].
+/// See [`Activation::certificate_page`].
 #[derive(Debug, Clone)]
 pub struct CertificatePage {
     pub registered: Vec<RegisteredCert>,

@@ -4,7 +4,7 @@
 //! `[otp] account_max_failures` wrong codes within `failure_window_secs` lock the account's codes for
 //! `lock_secs` — meanwhile no code is sent and even the right code is refused. A right code clears the
 //! count. A guess is counted before the code is compared, so parallel guesses cannot overshoot.
-use super::Services;
+use super::Authn;
 use crate::audit::{AuditEvent, AuditKind};
 use crate::auth::lockout::{code_key, CodeHolder, CodeLimit};
 use crate::storage::{StorageError, ThrottleTake};
@@ -38,12 +38,12 @@ pub(crate) struct Taken {
 
 /// The code counter of one account, for one purpose (named in the audit records).
 pub(crate) struct CodeLock<'a> {
-    s: &'a Services,
+    s: &'a Authn,
     key: String,
     purpose: &'static str,
 }
 
-impl Services {
+impl Authn {
     pub(crate) fn code_limit(&self) -> CodeLimit {
         let o = &self.cfg.otp;
         CodeLimit {

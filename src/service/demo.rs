@@ -1,6 +1,6 @@
 //! The dev-mode demo e-services (`/demo-sp/euprava`, `/demo-sp/ezdravje`). Their metadata is in
 //! `metadata/demo-*.xml`; `ezdravje` signs its requests with `certs-dev/demo-sp-signed.key`.
-use super::Services;
+use super::Demo;
 use crate::saml::demo_sp::{accept_response, authn_request_query, DemoLogin};
 
 pub const NAMES: [&str; 2] = ["euprava", "ezdravje"];
@@ -15,7 +15,7 @@ pub enum DemoError {
     Failed(String),
 }
 
-impl Services {
+impl Demo {
     fn demo_ids(&self, name: &str) -> Result<(String, String), DemoError> {
         if !self.cfg.dev_mode {
             return Err(DemoError::NotDev);
@@ -45,13 +45,13 @@ impl Services {
         let q = authn_request_query(
             &entity_id,
             &acs,
-            &self.sso_url(),
+            &self.responder.sso_url(),
             &id,
             self.clock.now(),
             key.as_ref(),
         )
         .map_err(|e| DemoError::Failed(e.to_string()))?;
-        Ok((id, format!("{}?{q}", self.sso_url())))
+        Ok((id, format!("{}?{q}", self.responder.sso_url())))
     }
 
     pub async fn demo_accept(
@@ -61,7 +61,11 @@ impl Services {
         request_id: &str,
     ) -> Result<DemoLogin, DemoError> {
         let (entity_id, acs) = self.demo_ids(name)?;
-        let md = self.idp_metadata().await.map_err(DemoError::Failed)?;
+        let md = self
+            .responder
+            .idp_metadata()
+            .await
+            .map_err(DemoError::Failed)?;
         accept_response(&md, &entity_id, &acs, saml_response, request_id)
             .map_err(|e| DemoError::Failed(e.to_string()))
     }

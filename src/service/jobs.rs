@@ -1,10 +1,10 @@
 //! The server's background duties: the SP registry reloaded when a metadata file changes and on
 //! SIGHUP, expired rows purged, the SQLite WAL checkpointed off the request path.
-use super::Services;
+use super::Ops;
 use crate::saml::registry::SharedRegistry;
 use std::time::Duration;
 
-impl Services {
+impl Ops {
     /// Starts every background duty of a serving node.
     pub fn start_background_jobs(&self) {
         spawn_metadata_watch(self.registry.clone());
@@ -90,7 +90,7 @@ pub fn spawn_metadata_watch(reg: SharedRegistry) {
 
 /// SQLite: the WAL is copied back into the database file every second by this task instead of by
 /// whichever request's commit crosses SQLite's threshold (its fsync would stall that request).
-fn spawn_checkpoints(services: Services) {
+fn spawn_checkpoints(services: Ops) {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(Duration::from_secs(1));
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -103,7 +103,7 @@ fn spawn_checkpoints(services: Services) {
     });
 }
 
-fn spawn_purge(services: Services) {
+fn spawn_purge(services: Ops) {
     tokio::spawn(async move {
         let mut every = tokio::time::interval(Duration::from_secs(300));
         loop {

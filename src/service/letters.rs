@@ -4,7 +4,7 @@
 //! The activation code is never stored in plain text: it is issued (and stored hashed by the
 //! activation service) at export time, through [`LetterCodeIssuer`], and exists in clear only in the
 //! PDF.
-use super::Services;
+use super::Activation;
 use crate::audit::{AuditEvent, AuditKind};
 use crate::domain::citizen::Citizen;
 use crate::notify::letters::{render_batch, Letter, LetterError};
@@ -41,7 +41,7 @@ pub struct IssuedCode {
 pub trait LetterCodeIssuer: Send + Sync {
     fn issue_code<'a>(
         &'a self,
-        svc: &'a Services,
+        svc: &'a Activation,
         letter: &'a LetterRecord,
         citizen: &'a Citizen,
     ) -> BoxFuture<'a, Result<IssuedCode, String>>;
@@ -64,7 +64,7 @@ pub struct LetterQueue {
     pub recent: Vec<LetterRecord>,
 }
 
-impl Services {
+impl Activation {
     /// Queues the activation letter for `request_ref` (path B). Called by the activation service when
     /// a citizen with a registered certificate starts activation.
     pub async fn queue_activation_letter(
@@ -256,7 +256,7 @@ struct ActivationLetterCodes;
 impl LetterCodeIssuer for ActivationLetterCodes {
     fn issue_code<'a>(
         &'a self,
-        svc: &'a Services,
+        svc: &'a Activation,
         letter: &'a LetterRecord,
         _citizen: &'a Citizen,
     ) -> BoxFuture<'a, Result<IssuedCode, String>> {
@@ -286,7 +286,7 @@ impl LetterCodeIssuer for ActivationLetterCodes {
     }
 }
 
-impl Services {
+impl Activation {
     /// The code issuer a real export uses: the activation service.
     pub fn letter_code_issuer(&self) -> Box<dyn LetterCodeIssuer> {
         Box::new(ActivationLetterCodes)
@@ -295,7 +295,7 @@ impl Services {
 
 /// `pass-idp letters export --out DIR`: exports and says what was done.
 pub async fn export_command(
-    svc: &Services,
+    svc: &Activation,
     out_dir: &Path,
     actor: &str,
 ) -> Result<String, LettersError> {

@@ -6,7 +6,7 @@
 //! - the presented token is compared with the configured one in constant time, through keyed
 //!   hashes of both, so neither its content nor its length leaks through timing;
 //! - a refusal carries no counter.
-use super::Services;
+use super::Ops;
 use crate::auth::tokens::ct_eq;
 
 /// Why the counters are not given.
@@ -20,7 +20,7 @@ pub enum MetricsRefused {
     Unauthorized,
 }
 
-impl Services {
+impl Ops {
     /// The Prometheus text, if `bearer` (the token the request presented, if any) may read it.
     pub fn metrics_text(&self, bearer: Option<&str>) -> Result<String, MetricsRefused> {
         let want = self.cfg.metrics.token.expose();

@@ -6,7 +6,7 @@
 //! then the source is fetched. The next refresh is cacheDuration clamped to
 //! `[min_refresh_secs, max_refresh_secs]` (and not after validUntil); after a failure the
 //! source is retried after `min_refresh_secs`.
-use super::Services;
+use super::SpAdmin;
 use crate::config::RemoteMetadata;
 use crate::saml::registry::RemoteSet;
 use crate::saml::remote_metadata::{
@@ -68,7 +68,7 @@ impl RemoteSource {
     }
 
     /// All sources in the configuration.
-    pub fn all(svc: &Services) -> Result<Vec<RemoteSource>, RemoteError> {
+    pub fn all(svc: &SpAdmin) -> Result<Vec<RemoteSource>, RemoteError> {
         svc.cfg
             .remote_metadata
             .iter()
@@ -88,7 +88,7 @@ impl RemoteSource {
         }
     }
 
-    fn install(&self, svc: &Services, v: VerifiedAggregate) -> usize {
+    fn install(&self, svc: &SpAdmin, v: VerifiedAggregate) -> usize {
         let n = v.sps.len();
         for s in &v.skipped {
             tracing::warn!(url = %self.cfg.url, entity_id = %s.entity_id, problem = %s.problem, "remote metadata entry skipped");
@@ -113,7 +113,7 @@ impl RemoteSource {
 
 /// Verifies the cache file again (signature, validUntil and the checks of every entry) and
 /// installs it. Ok(None): no cache.
-pub fn load_cache(svc: &Services, src: &RemoteSource) -> Result<Option<usize>, RemoteError> {
+pub fn load_cache(svc: &SpAdmin, src: &RemoteSource) -> Result<Option<usize>, RemoteError> {
     Ok(verify_cache(src, &svc.registry.serve_rules())?.map(|v| src.install(svc, v)))
 }
 
@@ -194,7 +194,7 @@ fn write_atomically(path: &Path, data: &str) -> Result<(), RemoteError> {
 /// Fetches the source once; on success writes the cache and installs the SPs, returning the time
 /// until the next refresh. On failure the copy in force stays, unless its validUntil has passed
 /// (then its e-services are withdrawn).
-pub async fn refresh_once(svc: &Services, src: &RemoteSource) -> Result<Duration, RemoteError> {
+pub async fn refresh_once(svc: &SpAdmin, src: &RemoteSource) -> Result<Duration, RemoteError> {
     let result = try_refresh(svc, src).await;
     if result.is_err() {
         withdraw_if_expired(svc, src);
@@ -202,7 +202,7 @@ pub async fn refresh_once(svc: &Services, src: &RemoteSource) -> Result<Duration
     result
 }
 
-async fn try_refresh(svc: &Services, src: &RemoteSource) -> Result<Duration, RemoteError> {
+async fn try_refresh(svc: &SpAdmin, src: &RemoteSource) -> Result<Duration, RemoteError> {
     let xml = fetch(&src.cfg.url).await?;
     let rules = svc.registry.serve_rules();
     let now = rules.now;
@@ -215,7 +215,7 @@ async fn try_refresh(svc: &Services, src: &RemoteSource) -> Result<Duration, Rem
 }
 
 /// After a failed refresh: a copy whose validUntil has passed is withdrawn.
-fn withdraw_if_expired(svc: &Services, src: &RemoteSource) {
+fn withdraw_if_expired(svc: &SpAdmin, src: &RemoteSource) {
     let now = svc.clock.now();
     let expired = src
         .in_force
@@ -241,7 +241,7 @@ fn withdraw_if_expired(svc: &Services, src: &RemoteSource) {
 }
 
 /// Loads every source's cache at once, then refreshes each in its own task, forever.
-pub fn start(svc: &Services) -> Result<(), RemoteError> {
+pub fn start(svc: &SpAdmin) -> Result<(), RemoteError> {
     for src in RemoteSource::all(svc)? {
         match load_cache(svc, &src) {
             Ok(Some(n)) => {

@@ -2,7 +2,7 @@
 //! ACS taken from metadata.
 use super::login::{sp_of, Finished, LoginError, Next, SsoRequest};
 use super::response_decision::{Decision, Plan, Refusal};
-use super::{token_hash, Services};
+use super::{token_hash, Responder};
 use crate::audit::{AuditEvent, AuditKind};
 use crate::auth::flow::Purpose;
 use crate::auth::session::{is_valid, SessionTimes};
@@ -40,7 +40,7 @@ fn ms_to_dt(ms: i64) -> DateTime<Utc> {
     DateTime::<Utc>::from_timestamp_millis(ms).unwrap_or_default()
 }
 
-impl Services {
+impl Responder {
     pub(crate) async fn status_form(
         &self,
         r: &StatusReply<'_>,

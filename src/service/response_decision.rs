@@ -10,7 +10,7 @@
 //!   only with a confirmed address) — otherwise `InvalidNameIDPolicy`;
 //! - the attributes the current policy names (`domain::release`).
 use super::login::{LoginError, SsoRequest};
-use super::Services;
+use super::Responder;
 use crate::audit::{AuditEvent, AuditKind};
 use crate::auth::flow::Purpose;
 use crate::domain::citizen::Citizen;
@@ -56,7 +56,7 @@ impl Refusal {
     }
 }
 
-impl Services {
+impl Responder {
     /// The e-service of a pending login as the registry has it now, if it may still be answered at
     /// the ACS chosen when the request came in.
     pub(crate) fn sp_now(&self, pending: &SsoRequest) -> Result<Arc<ServiceProvider>, Refusal> {

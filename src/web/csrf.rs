@@ -15,7 +15,6 @@
 //! cookies differ), so it never passes with another cookie or as another kind (tests/csrf_kinds.rs).
 use super::error::WebError;
 use super::state::AppState;
-use crate::service::Services;
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpRequest};
 use futures_util::future::LocalBoxFuture;
@@ -32,7 +31,7 @@ pub trait CsrfKind: 'static {
     /// The cookie whose value the token is bound to.
     const COOKIE: &'static str;
     /// Whether `presented` is the token bound to the cookie value `binding`.
-    fn check(s: &Services, binding: &str, presented: &str) -> bool;
+    fn check(s: &AppState, binding: &str, presented: &str) -> bool;
     /// What a request without the cookie gets.
     fn missing() -> WebError {
         WebError::Csrf
@@ -52,8 +51,8 @@ pub struct Anonymous;
 
 impl CsrfKind for Login {
     const COOKIE: &'static str = super::cookies::TX;
-    fn check(s: &Services, binding: &str, presented: &str) -> bool {
-        s.csrf_ok(binding, presented)
+    fn check(s: &AppState, binding: &str, presented: &str) -> bool {
+        s.login.csrf_ok(binding, presented)
     }
     fn missing() -> WebError {
         WebError::NoTransaction
@@ -62,29 +61,29 @@ impl CsrfKind for Login {
 
 impl CsrfKind for Account {
     const COOKIE: &'static str = super::cookies::SSO;
-    fn check(s: &Services, binding: &str, presented: &str) -> bool {
-        s.account_csrf_ok(binding, presented)
+    fn check(s: &AppState, binding: &str, presented: &str) -> bool {
+        s.account.account_csrf_ok(binding, presented)
     }
 }
 
 impl CsrfKind for Staff {
     const COOKIE: &'static str = super::cookies::STAFF;
-    fn check(s: &Services, binding: &str, presented: &str) -> bool {
-        s.staff_csrf_ok(binding, presented)
+    fn check(s: &AppState, binding: &str, presented: &str) -> bool {
+        s.staff.staff_csrf_ok(binding, presented)
     }
 }
 
 impl CsrfKind for StaffLogin {
     const COOKIE: &'static str = super::cookies::STAFF_TX;
-    fn check(s: &Services, binding: &str, presented: &str) -> bool {
-        s.staff_csrf_ok(binding, presented)
+    fn check(s: &AppState, binding: &str, presented: &str) -> bool {
+        s.staff.staff_csrf_ok(binding, presented)
     }
 }
 
 impl CsrfKind for Anonymous {
     const COOKIE: &'static str = super::extract_public::PUBLIC_CSRF;
-    fn check(s: &Services, binding: &str, presented: &str) -> bool {
-        s.public_csrf_ok(binding, presented)
+    fn check(s: &AppState, binding: &str, presented: &str) -> bool {
+        s.account.public_csrf_ok(binding, presented)
     }
 }
 
@@ -105,7 +104,7 @@ fn state(req: &HttpRequest) -> Result<web::Data<AppState>, WebError> {
 
 /// The check itself, apart from the request plumbing.
 fn verify<K: CsrfKind>(
-    s: &Services,
+    s: &AppState,
     cookie: Option<&str>,
     presented: &str,
 ) -> Result<(), WebError> {
@@ -127,7 +126,7 @@ impl<K: CsrfKind, T: DeserializeOwned + HasCsrf + 'static> FromRequest for CsrfF
         Box::pin(async move {
             let st = st?;
             let form = form.await?;
-            verify::<K>(&st.services, cookie.as_deref(), form.csrf_token())?;
+            verify::<K>(&st, cookie.as_deref(), form.csrf_token())?;
             Ok(CsrfForm(form, PhantomData))
         })
     }

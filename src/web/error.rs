@@ -389,7 +389,7 @@ pub fn render_error_page<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorH
     let body = req
         .app_data::<web::Data<AppState>>()
         .map(|st| {
-            let lang = super::extract::lang_of(&req, &st.services.cfg.default_language);
+            let lang = super::extract::lang_of(&req, &st.cfg.default_language);
             st.views
                 .error_page_with(lang, &key, &reference, too_long.as_ref())
         })
@@ -408,7 +408,7 @@ pub fn render_error_page<B>(res: ServiceResponse<B>) -> actix_web::Result<ErrorH
     {
         let secs = req
             .app_data::<web::Data<AppState>>()
-            .map(|st| st.services.cfg.storage.retry_after_secs)
+            .map(|st| st.cfg.storage.retry_after_secs)
             .unwrap_or(crate::config::StorageConfig::default().retry_after_secs);
         new.insert_header((header::RETRY_AFTER, secs.to_string()));
     }

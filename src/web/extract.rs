@@ -44,9 +44,7 @@ impl FromRequest for Lang {
     type Error = WebError;
     type Future = std::future::Ready<Result<Self, Self::Error>>;
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        std::future::ready(
-            state(req).map(|st| Lang(lang_of(req, &st.services.cfg.default_language))),
-        )
+        std::future::ready(state(req).map(|st| Lang(lang_of(req, &st.cfg.default_language))))
     }
 }
 
@@ -89,7 +87,7 @@ impl FromRequest for PendingLoginGuard {
         Box::pin(async move {
             let st = st?;
             let token = token.ok_or(WebError::NoTransaction)?;
-            let login = st.services.pending_login(&token).await?;
+            let login = st.login.pending_login(&token).await?;
             Ok(PendingLoginGuard {
                 login,
                 tx_token: token,

@@ -28,9 +28,7 @@ impl FromRequest for PresentedCert {
         // Read the header only when it can matter (plain connection).
         let header = match (&tls, &st) {
             (None, Some(st)) => {
-                let mut all = req
-                    .headers()
-                    .get_all(st.services.client_certs.proxy.header.as_str());
+                let mut all = req.headers().get_all(st.activation.client_cert_header());
                 match (all.next(), all.next()) {
                     (None, _) => Ok(None),
                     (Some(v), None) => v
@@ -52,7 +50,7 @@ impl FromRequest for PresentedCert {
             };
             let addr = peer.map(|p| p.to_string());
             Ok(PresentedCert(
-                st.services.check_presented_cert(presented, addr).await?,
+                st.activation.check_presented_cert(presented, addr).await?,
             ))
         })
     }

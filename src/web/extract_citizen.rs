@@ -48,7 +48,7 @@ pub struct CitizenSession {
 impl CitizenSession {
     /// The CSRF token for forms posted within this session (`CsrfForm<csrf::Account, _>`).
     pub fn csrf(&self, st: &AppState) -> Result<String, WebError> {
-        Ok(st.services.account_csrf_token(&self.token)?)
+        Ok(st.account.account_csrf_token(&self.token)?)
     }
     /// The session cookie value (to end this session, or to keep it when ending the others).
     pub fn token(&self) -> &str {
@@ -73,7 +73,7 @@ fn load(
         let Some(token) = token else {
             return Err(redirect());
         };
-        let Some(who) = st.services.citizen_session(&token).await? else {
+        let Some(who) = st.account.citizen_session(&token).await? else {
             return Err(redirect());
         };
         if who.level < want {

@@ -56,12 +56,12 @@ impl FromRequest for PublicCsrf {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let existing = req.cookie(PUBLIC_CSRF).map(|c| c.value().to_string());
         std::future::ready(state(req).and_then(|st| {
-            let s = &st.services;
+            let s = &st.account;
             let (value, new_cookie) = match existing.filter(|v| v.len() == 43) {
                 Some(v) => (v, None),
                 None => {
                     let v = s.new_public_csrf_cookie();
-                    let c = cookie(v.clone(), s.cfg.secure_cookies());
+                    let c = cookie(v.clone(), st.cfg.secure_cookies());
                     (v, Some(c))
                 }
             };

@@ -52,11 +52,11 @@ impl StaffSession {
     }
     /// The CSRF token for forms posted within this session (`CsrfForm<csrf::Staff, _>`).
     pub fn csrf(&self, st: &AppState) -> Result<String, WebError> {
-        Ok(st.services.staff_csrf_token(&self.token)?)
+        Ok(st.staff.staff_csrf_token(&self.token)?)
     }
     /// Checks a CSRF token that arrived outside a form (e.g. in a multipart upload).
     pub fn csrf_ok(&self, st: &AppState, presented: &str) -> bool {
-        st.services.staff_csrf_ok(&self.token, presented)
+        st.staff.staff_csrf_ok(&self.token, presented)
     }
 }
 
@@ -77,7 +77,7 @@ fn load(
         let Some(token) = token else {
             return Err(WebError::StaffLogin(next));
         };
-        let Some(who) = st.services.staff_session(&token).await? else {
+        let Some(who) = st.staff.staff_session(&token).await? else {
             return Err(WebError::StaffLogin(next));
         };
         if !allowed(&who.member, role) {
@@ -153,7 +153,7 @@ impl FromRequest for StaffLoginGuard {
         Box::pin(async move {
             let st = st?;
             let token = token.ok_or_else(|| WebError::StaffLogin(staff_next(None)))?;
-            let tx = st.services.staff_pending(&token).await?;
+            let tx = st.staff.staff_pending(&token).await?;
             Ok(StaffLoginGuard {
                 tx,
                 tx_token: token,

@@ -43,7 +43,7 @@ pub fn build_app(
         InitError = (),
     >,
 > {
-    let cfg = &state.services.cfg;
+    let cfg = &state.cfg;
     let max_form = cfg.max_message_bytes * 2 + 4096;
     // Strict-Transport-Security on every response of the TLS listener (its connections carry a
     // `TlsPeer`), and on the plain listener when that sits behind an https proxy (outside dev

@@ -10,30 +10,30 @@ pub async fn serve(cfg: Config) -> Result<(), String> {
     let services = crate::bootstrap::services(cfg, clock, None)
         .await
         .map_err(|e| e.to_string())?;
-    if !services.cfg.dev_mode {
-        services.check_database_at_start().await?;
+    if !services.ports.cfg.dev_mode {
+        services.ops.check_database_at_start().await?;
     }
-    let state = crate::app_state(services.clone()).map_err(|e| e.to_string())?;
-    for p in crate::service::sp_admin::consistency_problems(&services.cfg.metadata_dir) {
+    let state = crate::app_state(&services).map_err(|e| e.to_string())?;
+    for p in crate::service::sp_admin::consistency_problems(&services.ports.cfg.metadata_dir) {
         tracing::warn!(problem = %p, "e-service files differ from their recorded history");
     }
-    services.start_background_jobs();
-    crate::service::remote_metadata::start(&services)
+    services.ops.start_background_jobs();
+    crate::service::remote_metadata::start(&services.sp_admin)
         .map_err(|e| format!("remote metadata: {e}"))?;
     tracing::info!(
         bind,
-        entity_id = %services.cfg.entity_id,
-        sps = services.sp_count(),
-        dev_mode = services.cfg.dev_mode,
+        entity_id = %services.ports.cfg.entity_id,
+        sps = services.ops.sp_count(),
+        dev_mode = services.ports.cfg.dev_mode,
         "pass-idp listening"
     );
     let mut server = HttpServer::new(move || crate::build_app(state.clone()))
         .on_connect(super::tls::on_connect)
         .bind(&bind)
         .map_err(|e| format!("cannot listen on {bind}: {e}"))?;
-    let tls = &services.cfg.tls;
+    let tls = &services.ports.cfg.tls;
     if tls.enabled {
-        let sc = super::tls::server_config(tls, &services.client_certs.cas)
+        let sc = super::tls::server_config(tls, &services.ports.client_certs.cas)
             .map_err(|e| format!("tls: {e}"))?;
         server = server
             .bind_rustls_0_23(&tls.bind, sc)

@@ -127,7 +127,7 @@ impl TestApp {
         let services = pass_idp::bootstrap::services(cfg, shared, None)
             .await
             .expect("services");
-        let state = pass_idp::app_state(services.clone()).expect("state");
+        let state = pass_idp::app_state(&services).expect("state");
         let server = actix_web::HttpServer::new(move || pass_idp::build_app(state.clone()))
             .listen(listener)
             .unwrap()
@@ -167,6 +167,7 @@ impl TestApp {
 
     pub async fn add_citizen(&self, username: &str, phone: Option<&str>) {
         self.services
+            .citizens
             .add_citizen(
                 NewCitizenInput {
                     username: username.into(),

@@ -15,18 +15,18 @@ pub fn set_policy(app: &TestApp, sp: &TestSp, toml: &str) {
         toml,
     )
     .unwrap();
-    let reg = app.services.registry.reload();
+    let reg = app.services.ports.registry.reload();
     assert!(reg.problems.is_empty(), "{:?}", reg.problems);
 }
 
 pub fn set_metadata(app: &TestApp, sp: &TestSp, xml: &str) {
     std::fs::write(app.metadata_dir.join(format!("{}.xml", sp.name)), xml).unwrap();
-    app.services.registry.reload();
+    app.services.ports.registry.reload();
 }
 
 pub async fn count(app: &TestApp, sql: &str) -> i64 {
     use sea_orm::{ConnectionTrait, Statement};
-    let db = sea_orm::Database::connect(&app.services.cfg.database_url)
+    let db = sea_orm::Database::connect(&app.services.ports.cfg.database_url)
         .await
         .unwrap();
     let row = db
@@ -51,6 +51,7 @@ pub async fn kinds(app: &TestApp) -> Vec<String> {
 pub async fn response_refusal(app: &TestApp) -> serde_json::Value {
     let rec = app
         .services
+        .ports
         .store
         .recent_audit(50)
         .await
@@ -178,12 +179,20 @@ pub fn name_id(app_md: &str, sp: &TestSp, posted: &Posted, req: &Req) -> (String
 pub async fn confirm_email(app: &TestApp, username: &str) {
     use pass_idp::audit::{AuditEvent, AuditKind};
     let u = pass_idp::domain::ids::Username::parse(username).unwrap();
-    let (c, _) = app.services.store.find_login(&u).await.unwrap().unwrap();
+    let (c, _) = app
+        .services
+        .ports
+        .store
+        .find_login(&u)
+        .await
+        .unwrap()
+        .unwrap();
     app.services
+        .ports
         .store
         .set_email_verified(
             &c.id.0,
-            app.services.now_ms(),
+            app.services.ports.now_ms(),
             &AuditEvent::new(AuditKind::EmailVerified).citizen(&c.id.0),
         )
         .await

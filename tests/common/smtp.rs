@@ -114,7 +114,7 @@ impl SmtpSink {
     /// and returns every message received. Use it before asserting that a mail did *not* come.
     pub async fn settled(&self, services: &pass_idp::service::Services) -> Vec<ReceivedMail> {
         let start = Instant::now();
-        while services.resets_in_progress() > 0 {
+        while services.account.resets_in_progress() > 0 {
             assert!(
                 start.elapsed() < Duration::from_secs(10),
                 "background mail work still running after 10 s"

@@ -13,6 +13,7 @@ pub fn phone_of(username: &str) -> String {
 
 pub async fn add_staff(app: &TestApp, username: &str, roles: &[&str]) {
     app.services
+        .staff
         .add_staff(
             NewStaffInput {
                 username: username.into(),
@@ -70,6 +71,7 @@ pub async fn staff_login(app: &TestApp, b: &Browser, user: &str, next: &str) -> 
 
 pub async fn kinds(app: &TestApp) -> Vec<String> {
     app.services
+        .ports
         .store
         .recent_audit(500)
         .await

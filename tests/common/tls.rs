@@ -47,12 +47,12 @@ impl TlsTestApp {
         let sc = pass_idp::web::tls::server_config_from_pem(
             server.pem().as_bytes(),
             server.key_pem().as_bytes(),
-            &app.services.client_certs.cas,
+            &app.services.ports.client_certs.cas,
         )
         .expect("TLS server config");
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
-        let state = pass_idp::app_state(app.services.clone()).expect("state");
+        let state = pass_idp::app_state(&app.services).expect("state");
         let srv = actix_web::HttpServer::new(move || pass_idp::build_app(state.clone()))
             .on_connect(pass_idp::web::tls::on_connect)
             .listen_rustls_0_23(listener, sc)

@@ -3,7 +3,7 @@ use super::{AccountError, LinkOutcome};
 use crate::audit::{AuditEvent, AuditKind};
 use crate::domain::citizen::Citizen;
 use crate::notify::mail::Mail;
-use crate::service::Services;
+use crate::service::Account;
 use crate::storage::{NewEmailToken, TokenPurpose};
 
 /// A token as we issue it: 43 characters of URL-safe base64. Anything else is refused unread.
@@ -14,7 +14,7 @@ pub(super) fn well_formed(token: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-impl Services {
+impl Account {
     pub(super) fn link_token_hash(&self, token: &str) -> Result<String, AccountError> {
         Ok(self.keyed.mac_hex("email-link", &[token.as_bytes()])?)
     }

@@ -55,7 +55,7 @@ impl From<&TokenState> for LinkOutcome {
     }
 }
 
-impl crate::service::Services {
+impl crate::service::Account {
     /// A fresh value for the anonymous forms' double-submit cookie.
     pub fn new_public_csrf_cookie(&self) -> String {
         self.rng.token()

@@ -6,7 +6,7 @@ use crate::auth::password_policy as policy;
 use crate::auth::Secret;
 use crate::domain::citizen::Citizen;
 use crate::domain::ids::Username;
-use crate::service::Services;
+use crate::service::Account;
 use crate::storage::{TokenEffect, TokenPurpose, TokenState};
 
 pub enum ChangeOutcome {
@@ -47,7 +47,7 @@ fn details(c: &Citizen) -> Vec<String> {
 }
 
 fn check_policy(
-    s: &Services,
+    s: &Account,
     c: &Citizen,
     new: &Secret,
     repeat: &Secret,
@@ -64,7 +64,7 @@ fn check_policy(
     .map_err(|r| r.message_key())
 }
 
-impl Services {
+impl Account {
     /// Changes the password of the logged-in citizen after checking the current one; every other
     /// session of the citizen ends (`keep_session` stays logged in).
     pub async fn change_password(

@@ -10,7 +10,7 @@ use crate::auth::password_policy as policy;
 use crate::auth::Secret;
 use crate::domain::citizen::{Address, Citizen};
 use crate::domain::ids::{CitizenId, Username};
-use crate::service::Services;
+use crate::service::Account;
 use crate::storage::{NewCitizen, StorageError, TokenEffect, TokenPurpose, TokenState};
 
 pub struct RegisterInput {
@@ -69,7 +69,7 @@ fn parse_postcode(raw: &str) -> Option<String> {
     (p.len() == 4 && p.chars().all(|c| c.is_ascii_digit())).then(|| p.to_string())
 }
 
-impl Services {
+impl Account {
     pub async fn register(
         &self,
         i: RegisterInput,

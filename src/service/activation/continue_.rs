@@ -2,7 +2,7 @@
 //! the change of phone (SMS code to the new number).
 use super::codes;
 use super::phone::{Checked, PhoneCodeTo, ACTIVATE, CHANGE};
-use super::{ActivationError, Services};
+use super::{Activation, ActivationError};
 use crate::audit::{AuditEvent, AuditKind};
 use crate::domain::citizen::Citizen;
 use crate::domain::ids::PhoneNumber;
@@ -71,7 +71,7 @@ fn actor(c: &Citizen) -> String {
     format!("citizen:{}", c.username)
 }
 
-impl Services {
+impl Activation {
     /// Step 1 of continuing: the activation code and the phone number to register.
     pub async fn submit_activation_code(
         &self,

@@ -10,7 +10,7 @@ mod view;
 pub use continue_::{CodeOutcome, PhoneOutcome};
 pub use view::{RequestForm, SmsPassView};
 
-use super::Services;
+use super::Activation;
 use crate::audit::{AuditEvent, AuditKind};
 use crate::auth::Secret;
 use crate::domain::citizen::Citizen;
@@ -73,7 +73,7 @@ pub mod status {
     pub const LAPSED: &str = "lapsed";
 }
 
-impl Services {
+impl Activation {
     /// The citizen as stored now (the session's copy may be older than the last state change).
     pub(crate) async fn fresh_citizen(&self, id: &str) -> Result<Citizen, ActivationError> {
         self.store

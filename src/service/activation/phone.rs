@@ -3,7 +3,7 @@
 //! code runner (`service::authn`) under the `[otp]` limits. Wrong codes also count towards the
 //! citizen's account-wide limit (`service::code_lock`), shared with the login codes.
 use super::continue_::PhoneOutcome;
-use super::{ActivationError, Services};
+use super::{Activation, ActivationError};
 use crate::audit::{AuditEvent, AuditKind};
 use crate::auth::flow::{PhoneProof, PhoneReason, Principal, PrincipalKind, Purpose};
 use crate::auth::lockout::CodeHolder;
@@ -81,7 +81,7 @@ fn stored_phone(flow: &Flow) -> Result<PhoneNumber, ActivationError> {
         .ok_or_else(|| ActivationError::Internal(format!("stored phone of {}", flow.id)))
 }
 
-impl Services {
+impl Activation {
     /// The code runner's view of a phone proof.
     fn phone_code_to<'a>(
         &self,
@@ -108,6 +108,7 @@ impl Services {
         reason: PhoneReason,
     ) -> Result<Option<Flow>, ActivationError> {
         Ok(self
+            .authn
             .open_flows_of(&citizen_principal(citizen), "phone_proof")
             .await?
             .into_iter()
@@ -127,7 +128,9 @@ impl Services {
             reason,
             code_id: None,
         });
-        let lock = self.code_lock(CodeHolder::Citizen(&citizen.id.0), purpose.code_lock_name());
+        let lock = self
+            .authn
+            .code_lock(CodeHolder::Citizen(&citizen.id.0), purpose.code_lock_name());
         let base = AuditEvent::new(AuditKind::OtpLockRefused)
             .actor(format!("citizen:{}", citizen.username))
             .citizen(&citizen.id.0)
@@ -151,6 +154,7 @@ impl Services {
             return Ok(Sent::Locked { until_ms });
         }
         let earlier: Vec<String> = self
+            .authn
             .open_flows_of(&citizen_principal(citizen), "phone_proof")
             .await?
             .into_iter()
@@ -158,6 +162,7 @@ impl Services {
             .map(|f| f.id)
             .collect();
         let (_, flow) = self
+            .authn
             .open_flow(NewFlow {
                 purpose: Purpose::PhoneProof(PhoneProof {
                     phone: to.phone.as_str().to_string(),
@@ -172,7 +177,7 @@ impl Services {
             })
             .await?;
         let code_to = self.phone_code_to(citizen, &flow, to.phone, client_addr);
-        Ok(self.send_flow_code(&code_to, 1, lang).await?)
+        Ok(self.authn.send_flow_code(&code_to, 1, lang).await?)
     }
 
     /// Sends the pending proof's code again (same number), within the `[otp]` limits.
@@ -188,7 +193,7 @@ impl Services {
         };
         let phone = stored_phone(&flow)?;
         let to = self.phone_code_to(citizen, &flow, &phone, client_addr);
-        Ok(match self.resend_flow_code(&to, lang).await? {
+        Ok(match self.authn.resend_flow_code(&to, lang).await? {
             CodeResend::Sent => PhoneOutcome::Resent,
             CodeResend::Refused { wait_secs } => PhoneOutcome::ResendRefused { wait_secs },
             CodeResend::Locked { until_ms } => PhoneOutcome::Locked { until_ms },
@@ -218,7 +223,7 @@ impl Services {
         };
         let phone = stored_phone(&flow)?;
         let to = self.phone_code_to(citizen, &flow, &phone, client_addr);
-        Ok(match self.check_flow_code(&to, typed).await? {
+        Ok(match self.authn.check_flow_code(&to, typed).await? {
             CodeCheck::Right => Checked::Ok(Box::new(Proven {
                 phone: VerifiedPhone::after_proof_of_possession(phone),
                 flow,

@@ -1,6 +1,6 @@
 //! What the account pages show about smsPASS: the state, what the citizen must do next, and the
 //! printable request form.
-use super::{status, ActivationError, Services};
+use super::{status, Activation, ActivationError};
 use crate::domain::citizen::Citizen;
 use crate::domain::smspass::{self, ActivationPath};
 use serde::Serialize;
@@ -42,7 +42,7 @@ pub struct RequestForm {
     pub date: String,
 }
 
-impl Services {
+impl Activation {
     pub async fn smspass_view(&self, citizen: &Citizen) -> Result<SmsPassView, ActivationError> {
         let c = self.fresh_citizen(&citizen.id.0).await?;
         let s = &c.smspass;

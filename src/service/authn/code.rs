@@ -9,7 +9,7 @@ use crate::auth::lockout::CodeHolder;
 use crate::auth::otp;
 use crate::domain::ids::PhoneNumber;
 use crate::service::code_lock::{Guess, Sent};
-use crate::service::Services;
+use crate::service::Authn;
 use crate::storage::ChallengeRecord;
 
 /// Whose code, for which flow, to which phone. `audit` names who and from where (its kind is set
@@ -71,7 +71,7 @@ fn with_kind(base: &AuditEvent, kind: crate::audit::AuditKind) -> AuditEvent {
     }
 }
 
-impl Services {
+impl Authn {
     pub(crate) fn challenge_policy(&self) -> ChallengePolicy {
         ChallengePolicy::from_config(&self.cfg.otp)
     }

@@ -9,7 +9,7 @@ pub(crate) mod purposes;
 pub(crate) use code::{CodeCheck, CodeResend, CodeTo};
 pub(crate) use password::password_account_key;
 
-use super::{token_hash, Services};
+use super::{token_hash, Authn};
 use crate::auth::flow::{Principal, PrincipalKind, Purpose};
 use crate::storage::{FlowRecord, FlowStart, StorageError};
 
@@ -97,7 +97,7 @@ fn flow_of(r: FlowRecord) -> Result<Flow, AuthnError> {
     })
 }
 
-impl Services {
+impl Authn {
     /// Opens a flow; returns its cookie token and the flow. The flow lives for
     /// `[lifetimes] login_transaction_secs`.
     pub(crate) async fn open_flow(&self, new: NewFlow<'_>) -> Result<(String, Flow), AuthnError> {

@@ -1,7 +1,7 @@
 //! The password step's failure counters, one pair per principal kind: per account (the normalised
 //! username) and per client address, counted in the database so that every node shares them. The
 //! hash itself is checked by `auth::password` (argon2id; an unknown user costs a full verification).
-use super::Services;
+use super::Authn;
 use crate::auth::flow::PrincipalKind;
 use crate::auth::lockout::{account_key, address_key};
 use crate::storage::StorageError;
@@ -23,12 +23,12 @@ fn password_address_key(kind: PrincipalKind, addr: &str) -> String {
 
 /// The counters of one password attempt.
 pub(crate) struct PasswordThrottle<'a> {
-    s: &'a Services,
+    s: &'a Authn,
     acct: String,
     addr: Option<String>,
 }
 
-impl Services {
+impl Authn {
     pub(crate) fn password_throttle(
         &self,
         kind: PrincipalKind,

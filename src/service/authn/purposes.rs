@@ -2,7 +2,7 @@
 //! One `match` per question; a new purpose adds one arm to each.
 use crate::audit::AuditKind;
 use crate::auth::flow::Purpose;
-use crate::service::Services;
+use crate::service::Authn;
 
 /// The pseudo e-service under which user-page logins are recorded (audit, sessions).
 pub const ACCOUNT_AREA: &str = "urn:pass-idp:account";
@@ -57,7 +57,7 @@ fn phone_text(lang: &str, code: &str, host: &str, ttl_minutes: i64) -> String {
     format!("{body}\n\n@{host} #{code}")
 }
 
-impl Services {
+impl Authn {
     /// The name of what a login is for, as the citizen or officer reads it.
     pub(crate) fn purpose_label(&self, p: &Purpose, lang: &str) -> String {
         let en = lang == "en";

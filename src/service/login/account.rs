@@ -8,7 +8,7 @@ use crate::domain::loa::Level;
 use crate::domain::local_path::LocalPath;
 use crate::service::authn::purposes::ACCOUNT_AREA;
 use crate::service::authn::NewFlow;
-use crate::service::Services;
+use crate::service::Login;
 use crate::storage::FlowStart;
 
 pub enum AccountLoginStart {
@@ -18,7 +18,7 @@ pub enum AccountLoginStart {
     Login { tx_token: String },
 }
 
-impl Services {
+impl Login {
     /// Opens a login to the user pages. `want` is the level the page needs: password, or smsPASS
     /// (e.g. a change of phone). An SSO session that already has it is enough; a password session that
     /// needs smsPASS becomes a step-up (only the SMS code is asked).
@@ -32,7 +32,7 @@ impl Services {
         let mut step_up = false;
         let mut preset = None;
         if let Some(t) = session_token {
-            if let Some(s) = self.valid_session(t).await? {
+            if let Some(s) = self.responder.valid_session(t).await? {
                 if let Some(level) = Level::from_i32(s.level) {
                     if level >= want {
                         return Ok(AccountLoginStart::Already(next.clone()));
@@ -54,6 +54,7 @@ impl Services {
             ev = ev.citizen(c);
         }
         let (tx_token, _) = self
+            .authn
             .open_flow(NewFlow {
                 purpose: Purpose::AccountPages(AccountPages {
                     next: next.as_str().to_string(),

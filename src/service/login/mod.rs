@@ -13,7 +13,7 @@ pub use password_step::PasswordOutcome;
 pub use sso::{SsoInput, SsoOutcome};
 
 use super::authn::{AuthnError, Flow};
-use super::{PostForm, Services};
+use super::{Login, PostForm};
 use crate::auth::flow::Purpose;
 pub(crate) use crate::auth::flow::{RequestedContext, SsoRequest};
 use crate::domain::loa::Level;
@@ -146,19 +146,20 @@ pub(crate) fn sp_of(p: &Purpose) -> &str {
     }
 }
 
-impl Services {
+impl Login {
     /// Loads the citizen login named by the browser's cookie. Expired or finished ones are refused,
     /// and so is a flow of another purpose.
     pub async fn pending_login(&self, tx_token: &str) -> Result<PendingLogin, LoginError> {
         let flow = self
+            .authn
             .flow_by_token(tx_token)
             .await?
             .filter(|f| matches!(f.purpose, Purpose::Sso(_) | Purpose::AccountPages(_)))
             .ok_or(LoginError::NoTransaction)?;
-        let level_needed = self.level_needed_now(&flow.purpose);
+        let level_needed = self.responder.level_needed_now(&flow.purpose);
         Ok(PendingLogin {
-            sp_name_sl: self.purpose_label(&flow.purpose, "sl"),
-            sp_name_en: self.purpose_label(&flow.purpose, "en"),
+            sp_name_sl: self.authn.purpose_label(&flow.purpose, "sl"),
+            sp_name_en: self.authn.purpose_label(&flow.purpose, "en"),
             flow,
             level_needed,
         })
@@ -174,5 +175,12 @@ impl Services {
             Ok(expected) => crate::auth::tokens::ct_eq(&expected, presented),
             Err(_) => false,
         }
+    }
+}
+
+impl Login {
+    /// The IdP's signed metadata (`/saml/metadata`).
+    pub async fn idp_metadata(&self) -> Result<String, String> {
+        self.responder.idp_metadata().await
     }
 }

@@ -8,7 +8,7 @@ use crate::domain::loa::Level;
 use crate::domain::local_path::LocalPath;
 use crate::service::authn::{CodeCheck, CodeResend, CodeTo};
 use crate::service::code_lock::Sent;
-use crate::service::Services;
+use crate::service::Login;
 
 #[derive(Debug)]
 pub enum OtpOutcome {
@@ -39,7 +39,7 @@ pub enum OtpOutcome {
     SmsPassInactive,
 }
 
-impl Services {
+impl Login {
     /// The code runner's view of this login: the citizen's code, to `phone`.
     fn login_code_to<'a>(
         &self,
@@ -77,7 +77,7 @@ impl Services {
         client_addr: Option<String>,
     ) -> Result<Sent, LoginError> {
         let to = self.login_code_to(login, citizen_id, phone, client_addr);
-        let sent = self.send_flow_code(&to, send_no, lang).await?;
+        let sent = self.authn.send_flow_code(&to, send_no, lang).await?;
         if matches!(sent, Sent::Locked { .. }) {
             self.count_locked();
         }
@@ -90,6 +90,7 @@ impl Services {
         login: &PendingLogin,
     ) -> Result<Option<String>, LoginError> {
         Ok(self
+            .authn
             .code_destination(&login.flow)
             .await?
             .map(|p| p.masked()))
@@ -126,7 +127,7 @@ impl Services {
             Err(outcome) => return Ok(outcome),
         };
         let to = self.login_code_to(login, &citizen_id, &phone, client_addr);
-        Ok(match self.resend_flow_code(&to, lang).await? {
+        Ok(match self.authn.resend_flow_code(&to, lang).await? {
             CodeResend::Sent => OtpOutcome::Resent,
             CodeResend::Refused { wait_secs } => OtpOutcome::ResendRefused { wait_secs },
             CodeResend::Locked { until_ms } => OtpOutcome::Locked { until_ms },
@@ -151,7 +152,7 @@ impl Services {
         let label = |r: &str| {
             self.metrics.logins.with_label_values(&["otp", r]).inc();
         };
-        Ok(match self.check_flow_code(&to, typed).await? {
+        Ok(match self.authn.check_flow_code(&to, typed).await? {
             CodeCheck::Right => {
                 label("ok");
                 let citizen = self
@@ -163,6 +164,7 @@ impl Services {
                     return Err(LoginError::NoTransaction);
                 }
                 let done = self
+                    .responder
                     .finish_login(
                         &login.flow.id,
                         &citizen,
@@ -200,12 +202,13 @@ impl Services {
             return Ok(super::Next::Redirect(LocalPath::root()));
         };
         Ok(super::Next::Post(
-            self.pending_status_form(
-                req,
-                crate::saml::types::status::RESPONDER,
-                Some(crate::saml::types::status::AUTHN_FAILED),
-            )
-            .await?,
+            self.responder
+                .pending_status_form(
+                    req,
+                    crate::saml::types::status::RESPONDER,
+                    Some(crate::saml::types::status::AUTHN_FAILED),
+                )
+                .await?,
         ))
     }
 }

@@ -6,7 +6,7 @@ use crate::auth::Secret;
 use crate::domain::ids::Username;
 use crate::domain::loa::Level;
 use crate::service::code_lock::Sent;
-use crate::service::Services;
+use crate::service::Login;
 
 #[derive(Debug)]
 pub enum PasswordOutcome {
@@ -27,7 +27,7 @@ pub enum PasswordOutcome {
     CodeLocked { until_ms: i64 },
 }
 
-impl Services {
+impl Login {
     pub async fn submit_password(
         &self,
         login: &PendingLogin,
@@ -39,8 +39,11 @@ impl Services {
     ) -> Result<PasswordOutcome, LoginError> {
         let now = self.now_ms();
         let normalised = username_raw.trim().to_lowercase();
-        let throttle =
-            self.password_throttle(PrincipalKind::Citizen, &normalised, client_addr.as_deref());
+        let throttle = self.authn.password_throttle(
+            PrincipalKind::Citizen,
+            &normalised,
+            client_addr.as_deref(),
+        );
         if let Some(until_ms) = throttle.locked_until().await? {
             let ev = AuditEvent::new(AuditKind::LoginThrottled)
                 .sp(login.sp_entity_id())
@@ -108,7 +111,9 @@ impl Services {
             kind: PrincipalKind::Citizen,
             id: citizen.id.0.clone(),
         };
-        self.flow_password_ok(&login.flow, &principal, &ev).await?;
+        self.authn
+            .flow_password_ok(&login.flow, &principal, &ev)
+            .await?;
         self.metrics
             .logins
             .with_label_values(&["password", "ok"])
@@ -122,10 +127,11 @@ impl Services {
                 login.flow.purpose.level() > Level::Password
                     || citizen.smspass.login_phone().is_some()
             }
-            Some(req) => self.sp_now(req).is_ok() && login.needs_sms(),
+            Some(req) => self.responder.sp_now(req).is_ok() && login.needs_sms(),
         };
         if !sms_needed {
             let done = self
+                .responder
                 .finish_login(
                     &login.flow.id,
                     &citizen,

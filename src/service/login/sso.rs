@@ -12,7 +12,7 @@ use crate::saml::request::{
 use crate::saml::types::{nameid, status};
 use crate::service::authn::NewFlow;
 use crate::service::respond::StatusReply;
-use crate::service::{PostForm, Services};
+use crate::service::{Login, PostForm};
 use crate::storage::{FlowStart, SeenRequest};
 use chrono::Duration;
 use std::sync::Arc;
@@ -53,7 +53,7 @@ fn reply_to_verified<'a>(sp: &'a ServiceProvider, v: &'a VerifiedAuthnRequest) -
     }
 }
 
-impl Services {
+impl Login {
     pub async fn start_sso(
         &self,
         input: SsoInput<'_>,
@@ -88,7 +88,7 @@ impl Services {
             || sp.policy.require_signed_requests
             || self.cfg.require_signed_requests;
         let now = self.clock.now();
-        let sso_url = self.sso_url();
+        let sso_url = self.responder.sso_url();
         // From here on only the verified request is used: its ID, ACS, RelayState and options.
         let verified = match unverified.verify(
             &sp.metadata,
@@ -120,13 +120,14 @@ impl Services {
                     .with_label_values(&["replay"])
                     .inc();
                 Ok(SsoOutcome::Respond(
-                    self.status_form(
-                        &reply_to_verified(&sp, &verified),
-                        status::REQUESTER,
-                        Some(status::REQUEST_DENIED),
-                        Some("request ID already used"),
-                    )
-                    .await?,
+                    self.responder
+                        .status_form(
+                            &reply_to_verified(&sp, &verified),
+                            status::REQUESTER,
+                            Some(status::REQUEST_DENIED),
+                            Some("request ID already used"),
+                        )
+                        .await?,
                 ))
             }
             other => other,
@@ -160,7 +161,8 @@ impl Services {
                 relay_state: to.relay_state(),
             };
             return Ok(SsoOutcome::Respond(
-                self.status_form(&reply, top, second, Some("request refused"))
+                self.responder
+                    .status_form(&reply, top, second, Some("request refused"))
                     .await?,
             ));
         }
@@ -200,13 +202,14 @@ impl Services {
             Err(e) => {
                 self.audit_refusal(sp, &e.to_string(), client_addr).await;
                 return Ok(SsoOutcome::Respond(
-                    self.status_form(
-                        reply,
-                        status::REQUESTER,
-                        Some(status::INVALID_NAMEID_POLICY),
-                        Some("NameID format not available"),
-                    )
-                    .await?,
+                    self.responder
+                        .status_form(
+                            reply,
+                            status::REQUESTER,
+                            Some(status::INVALID_NAMEID_POLICY),
+                            Some("NameID format not available"),
+                        )
+                        .await?,
                 ));
             }
         };
@@ -219,13 +222,14 @@ impl Services {
             Err(e) => {
                 self.audit_refusal(sp, &e.to_string(), client_addr).await;
                 return Ok(SsoOutcome::Respond(
-                    self.status_form(
-                        reply,
-                        status::REQUESTER,
-                        Some(status::NO_AUTHN_CONTEXT),
-                        Some("requested authentication context cannot be satisfied"),
-                    )
-                    .await?,
+                    self.responder
+                        .status_form(
+                            reply,
+                            status::REQUESTER,
+                            Some(status::NO_AUTHN_CONTEXT),
+                            Some("requested authentication context cannot be satisfied"),
+                        )
+                        .await?,
                 ));
             }
         };
@@ -248,7 +252,7 @@ impl Services {
                 }),
         };
         let session = match session_token {
-            Some(t) => self.valid_session_with_citizen(t).await?,
+            Some(t) => self.responder.valid_session_with_citizen(t).await?,
             None => None,
         };
         let mut preset_citizen = None;
@@ -258,6 +262,7 @@ impl Services {
                 if let Some(level) = level {
                     if pending.target.satisfied_by(level) {
                         let form = self
+                            .responder
                             .respond_from_session(
                                 s,
                                 citizen,
@@ -279,13 +284,14 @@ impl Services {
         }
         if v.is_passive {
             return Ok(SsoOutcome::Respond(
-                self.status_form(
-                    reply,
-                    status::RESPONDER,
-                    Some(status::NO_PASSIVE),
-                    Some("no session and passive authentication requested"),
-                )
-                .await?,
+                self.responder
+                    .status_form(
+                        reply,
+                        status::RESPONDER,
+                        Some(status::NO_PASSIVE),
+                        Some("no session and passive authentication requested"),
+                    )
+                    .await?,
             ));
         }
         let ev = AuditEvent::new(AuditKind::LoginStarted)
@@ -304,6 +310,7 @@ impl Services {
             None => ev,
         };
         let (tx_token, _) = self
+            .authn
             .open_flow(NewFlow {
                 purpose: Purpose::Sso(Box::new(pending)),
                 principal: preset_citizen.map(|(id, at)| {

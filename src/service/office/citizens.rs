@@ -1,7 +1,7 @@
 //! The desk's citizen view: find citizens by name or username (with or without an activation request),
 //! see their smsPASS state and suspend / resume / revoke it from the citizen's page.
 use super::super::activation::ActivationError;
-use super::super::Services;
+use super::super::Office;
 use super::officer_actor;
 use crate::domain::citizen::Citizen;
 use crate::domain::staff::StaffMember;
@@ -58,7 +58,7 @@ fn well_formed_id(id: &str) -> bool {
     id.len() == 36 && id.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
 }
 
-impl Services {
+impl Office {
     /// Requests (by reference or name) and citizens (by name or username) for the desk's search.
     pub async fn office_search(&self, query: &str) -> Result<OfficeSearch, ActivationError> {
         Ok(OfficeSearch {
@@ -90,7 +90,7 @@ impl Services {
         if !well_formed_id(id) {
             return Err(ActivationError::NotFound(format!("citizen {id}")));
         }
-        let c = self.fresh_citizen(id).await?;
+        let c = self.activation.fresh_citizen(id).await?;
         let latest = self
             .store
             .latest_activation_request(id)
@@ -112,7 +112,7 @@ impl Services {
         if !well_formed_id(id) {
             return Err(ActivationError::NotFound(format!("citizen {id}")));
         }
-        let c = self.fresh_citizen(id).await?;
+        let c = self.activation.fresh_citizen(id).await?;
         let reason = reason.trim();
         if reason.chars().count() > 500 {
             return Err(ActivationError::Invalid("reason too long".into()));
@@ -121,11 +121,19 @@ impl Services {
         match action {
             "suspend" => {
                 let why = (!reason.is_empty()).then_some(reason);
-                self.suspend_smspass(id, &actor, why, client_addr).await
+                self.activation
+                    .suspend_smspass(id, &actor, why, client_addr)
+                    .await
             }
-            "resume" => self.resume_smspass(id, &actor, client_addr).await,
+            "resume" => {
+                self.activation
+                    .resume_smspass(id, &actor, client_addr)
+                    .await
+            }
             "revoke" if !reason.is_empty() => {
-                self.revoke_smspass(id, &actor, reason, client_addr).await
+                self.activation
+                    .revoke_smspass(id, &actor, reason, client_addr)
+                    .await
             }
             "revoke" => Err(ActivationError::Invalid("a reason is required".into())),
             other => Err(ActivationError::Invalid(format!("unknown action {other}"))),

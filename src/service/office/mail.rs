@@ -1,6 +1,6 @@
 //! The e-mail that carries the activation code (Slovenian or English, by the language of the request).
 use super::super::activation::ActivationError;
-use super::super::Services;
+use super::super::Office;
 use crate::audit::{AuditEvent, AuditKind};
 use crate::auth::Secret;
 use crate::domain::citizen::Citizen;
@@ -55,7 +55,7 @@ pub(crate) fn activation_mail(
     }
 }
 
-impl Services {
+impl Office {
     pub(super) async fn mail_activation_code(
         &self,
         c: &Citizen,

@@ -9,7 +9,7 @@ pub use citizens::{OfficeCitizen, OfficeSearch};
 pub use mail::CodeMail;
 
 use super::activation::{codes, status, ActivationError};
-use super::Services;
+use super::Office;
 use crate::audit::{AuditEvent, AuditKind};
 use crate::domain::citizen::Citizen;
 use crate::domain::smspass::{Action, ActivationPath};
@@ -79,7 +79,7 @@ pub(super) fn officer_actor(o: &StaffMember) -> Result<String, ActivationError> 
     Ok(o.actor())
 }
 
-impl Services {
+impl Office {
     fn office_row(&self, r: ActivationRequestRecord, c: &Citizen) -> OfficeRequest {
         let state = c.smspass.code();
         let current = c.smspass.request().map(|x| x.id.as_str()) == Some(r.id.as_str());
@@ -143,7 +143,7 @@ impl Services {
         };
         let mut out = Vec::with_capacity(found.len());
         for r in found {
-            let c = self.fresh_citizen(&r.citizen_id).await?;
+            let c = self.activation.fresh_citizen(&r.citizen_id).await?;
             out.push(self.office_row(r, &c));
         }
         Ok(out)
@@ -160,7 +160,7 @@ impl Services {
             .activation_request_by_reference(&reference)
             .await?
             .ok_or_else(|| ActivationError::NotFound(format!("reference {reference}")))?;
-        let c = self.fresh_citizen(&r.citizen_id).await?;
+        let c = self.activation.fresh_citizen(&r.citizen_id).await?;
         Ok((r, c))
     }
 
@@ -284,7 +284,10 @@ impl Services {
                 "the citizen has no e-mail address".into(),
             ));
         };
-        let code = self.issue_code(&r, Some(&officer.id), &actor).await?;
+        let code = self
+            .activation
+            .issue_code(&r, Some(&officer.id), &actor)
+            .await?;
         self.mail_activation_code(&c, &r, &email, &code, &actor, client_addr)
             .await
     }

@@ -3,13 +3,13 @@
 //! voided in the same transaction that stores the new one; the state machine allows this only in
 //! CodeIssued.
 use super::super::activation::{status, ActivationError};
-use super::super::Services;
+use super::super::Office;
 use super::{officer_actor, CodeMail};
 use crate::audit::{AuditEvent, AuditKind};
 use crate::domain::smspass::{Action, ActivationPath};
 use crate::domain::staff::StaffMember;
 
-impl Services {
+impl Office {
     pub async fn office_reissue_code(
         &self,
         officer: &StaffMember,
@@ -46,7 +46,7 @@ impl Services {
             return Err(ActivationError::Conflict("the code was used".into()));
         }
         let now = self.now_ms();
-        let (code, rec) = self.new_code_record(&r)?;
+        let (code, rec) = self.activation.new_code_record(&r)?;
         let ev = AuditEvent::new(AuditKind::ActivationCodeReissued)
             .actor(actor.clone())
             .citizen(&c.id.0)

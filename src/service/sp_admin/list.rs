@@ -4,7 +4,7 @@ use super::SpAdminError;
 use crate::saml::metadata_check::serve::ServeRules;
 use crate::saml::metadata_check::{cert_status, CertStatus};
 use crate::saml::registry::{LoadRules, SpRegistry};
-use crate::service::Services;
+use crate::service::SpAdmin;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
@@ -59,14 +59,14 @@ fn worst(a: CertStatus, b: CertStatus) -> CertStatus {
 
 /// Every e-service in the metadata folder (local files) that is served, ordered by entityID, plus
 /// the files that are not (cannot be loaded, or fail the checks), with the reason.
-impl Services {
+impl SpAdmin {
     /// The operator's list of e-services, judged at the Clock's time.
     pub fn sp_list(&self) -> Result<SpList, SpAdminError> {
         list(self, self.clock.now())
     }
 }
 
-pub fn list(svc: &Services, now: DateTime<Utc>) -> Result<SpList, SpAdminError> {
+pub fn list(svc: &SpAdmin, now: DateTime<Utc>) -> Result<SpList, SpAdminError> {
     let dir = &svc.cfg.metadata_dir;
     let rules = LoadRules::Serve(ServeRules {
         now,

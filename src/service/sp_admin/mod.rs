@@ -15,7 +15,7 @@ mod list;
 pub use files::{safe_name, VersionInfo};
 pub use list::{list, CertInfo, SkippedFile, SpList, SpSummary};
 
-use super::Services;
+use super::SpAdmin;
 use crate::audit::{AuditEvent, AuditKind};
 use crate::saml::metadata_check::{check_metadata, CheckContext, CheckReport, Finding, Severity};
 use crate::saml::registry::{LoadRules, SpRegistry};
@@ -161,7 +161,7 @@ fn diff(old: &str, new: &str, name: &str) -> String {
         .to_string()
 }
 
-impl Services {
+impl SpAdmin {
     fn sp_check(
         &self,
         cur: &Current,
@@ -206,7 +206,7 @@ impl Services {
 
 /// Validation report and diffs for a proposed change. Touches nothing.
 /// `policy_toml`: None keeps the current policy file.
-impl Services {
+impl SpAdmin {
     /// [`preview_change`] at the Clock's time.
     pub fn sp_preview_change(
         &self,
@@ -219,7 +219,7 @@ impl Services {
 }
 
 pub fn preview_change(
-    svc: &Services,
+    svc: &SpAdmin,
     target: &SpTarget,
     metadata_xml: &str,
     policy_toml: Option<&str>,
@@ -255,7 +255,7 @@ pub fn preview_change(
 /// Validates again and saves (see the module comment for the order). `policy_toml`: None keeps
 /// the current policy file. A refused change leaves every file byte-for-byte as it was.
 pub async fn save_change(
-    svc: &Services,
+    svc: &SpAdmin,
     target: &SpTarget,
     metadata_xml: &str,
     policy_toml: Option<&str>,
@@ -301,7 +301,7 @@ pub async fn save_change(
 
 #[allow(clippy::too_many_arguments)]
 async fn commit(
-    svc: &Services,
+    svc: &SpAdmin,
     cur: &Current,
     entity_id: &str,
     new: &VersionFiles,
@@ -387,7 +387,7 @@ async fn commit(
 
 /// The live metadata and policy text of an e-service (for editing).
 pub fn current_files(
-    svc: &Services,
+    svc: &SpAdmin,
     entity_id: &str,
 ) -> Result<(String, Option<String>), SpAdminError> {
     let cur = resolve(
@@ -402,13 +402,13 @@ pub fn current_files(
 }
 
 /// Saved versions of an e-service, oldest first.
-pub fn history(svc: &Services, entity_id: &str) -> Result<Vec<VersionInfo>, SpAdminError> {
+pub fn history(svc: &SpAdmin, entity_id: &str) -> Result<Vec<VersionInfo>, SpAdminError> {
     files::list_versions(&files::history_dir(&svc.cfg.metadata_dir, entity_id))
 }
 
 /// Makes version `version` current again (validated like a new change; recorded as a new version).
 pub async fn restore(
-    svc: &Services,
+    svc: &SpAdmin,
     entity_id: &str,
     version: u32,
     who: &str,
@@ -461,7 +461,7 @@ pub async fn restore(
 /// Sets `enabled` in the policy file (created if missing), keeping its other lines as they are.
 /// Disabling never depends on the metadata still being valid (e.g. an expired certificate).
 pub async fn set_enabled(
-    svc: &Services,
+    svc: &SpAdmin,
     entity_id: &str,
     enabled: bool,
     who: &str,

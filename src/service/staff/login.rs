@@ -13,7 +13,7 @@ use crate::domain::local_path::LocalPath;
 use crate::domain::staff::StaffMember;
 use crate::service::authn::{password_account_key, CodeCheck, CodeResend, CodeTo, Flow, NewFlow};
 use crate::service::code_lock::Sent;
-use crate::service::{token_hash, Services};
+use crate::service::{token_hash, Staff};
 use crate::storage::{FlowStart, StaffSessionRecord};
 use chrono::{DateTime, Duration, Utc};
 
@@ -89,10 +89,11 @@ fn at(ms: i64) -> DateTime<Utc> {
     DateTime::<Utc>::from_timestamp_millis(ms).unwrap_or_default()
 }
 
-impl Services {
+impl Staff {
     /// Opens a staff login flow that ends at `next`; returns the cookie token.
     pub async fn staff_login_start(&self, next: &LocalPath) -> Result<String, StaffError> {
         let (token, _) = self
+            .authn
             .open_flow(NewFlow {
                 purpose: Purpose::StaffLogin {
                     next: next.as_str().to_string(),
@@ -106,7 +107,8 @@ impl Services {
 
     /// The live staff login flow named by the cookie.
     pub async fn staff_pending(&self, tx_token: &str) -> Result<Flow, StaffError> {
-        self.flow_by_token(tx_token)
+        self.authn
+            .flow_by_token(tx_token)
             .await?
             .filter(|f| matches!(f.purpose, Purpose::StaffLogin { .. }))
             .ok_or(StaffError::NoTransaction)
@@ -136,7 +138,8 @@ impl Services {
         let now = self.now_ms();
         let normalised = username_raw.trim().to_lowercase();
         let throttle =
-            self.password_throttle(PrincipalKind::Staff, &normalised, client_addr.as_deref());
+            self.authn
+                .password_throttle(PrincipalKind::Staff, &normalised, client_addr.as_deref());
         if let Some(until_ms) = throttle.locked_until().await? {
             let ev = AuditEvent::new(AuditKind::StaffLoginThrottled)
                 .actor(format!("staff:{normalised}"))
@@ -184,9 +187,9 @@ impl Services {
             kind: PrincipalKind::Staff,
             id: member.id.clone(),
         };
-        self.flow_password_ok(tx, &principal, &ev).await?;
+        self.authn.flow_password_ok(tx, &principal, &ev).await?;
         let to = staff_code_to(tx, &member, client_addr);
-        Ok(match self.send_flow_code(&to, 1, lang).await? {
+        Ok(match self.authn.send_flow_code(&to, 1, lang).await? {
             Sent::Yes => StaffPasswordOutcome::CodeSent,
             Sent::Locked { until_ms } => StaffPasswordOutcome::CodeLocked { until_ms },
         })
@@ -210,7 +213,7 @@ impl Services {
             return Ok(StaffCodeOutcome::NeedPassword);
         };
         let to = staff_code_to(tx, &member, client_addr);
-        Ok(match self.resend_flow_code(&to, lang).await? {
+        Ok(match self.authn.resend_flow_code(&to, lang).await? {
             CodeResend::Sent => StaffCodeOutcome::Resent,
             CodeResend::Refused { wait_secs } => StaffCodeOutcome::ResendRefused { wait_secs },
             CodeResend::Locked { until_ms } => StaffCodeOutcome::Locked { until_ms },
@@ -228,7 +231,7 @@ impl Services {
             return Ok(StaffCodeOutcome::NeedPassword);
         };
         let to = staff_code_to(tx, &member, client_addr.clone());
-        match self.check_flow_code(&to, typed).await? {
+        match self.authn.check_flow_code(&to, typed).await? {
             CodeCheck::Right => {}
             CodeCheck::Wrong { attempts_left } => {
                 return Ok(StaffCodeOutcome::Wrong { attempts_left })

@@ -4,7 +4,7 @@ mod login;
 
 pub use login::{StaffCodeOutcome, StaffLoggedIn, StaffPasswordOutcome};
 
-use super::Services;
+use super::Staff;
 use crate::audit::{AuditEvent, AuditKind};
 use crate::auth::password_policy;
 use crate::auth::Secret;
@@ -68,7 +68,7 @@ pub struct NewStaffInput {
     pub password: Secret,
 }
 
-impl Services {
+impl Staff {
     pub async fn add_staff(
         &self,
         i: NewStaffInput,

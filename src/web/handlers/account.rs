@@ -102,7 +102,7 @@ fn register_view(
             "csrf": csrf.token(),
             "v": values,
             "messages": messages,
-            "min_length": st.services.cfg.account.password_min_length,
+            "min_length": st.cfg.account.password_min_length,
         }),
     )?;
     csrf.apply(resp)
@@ -152,7 +152,7 @@ pub async fn register_submit(
         postcode: f.postcode,
         city: f.city,
     };
-    match st.services.register(input, lang.0, addr.0).await? {
+    match st.account.register(input, lang.0, addr.0).await? {
         // One page for a new and a taken username; the mail says which it was.
         RegisterOutcome::Accepted { email, mail_sent } => {
             let message = if mail_sent {
@@ -204,7 +204,7 @@ pub async fn verify_page(
     csrf: PublicCsrf,
     lang: Lang,
 ) -> Result<HttpResponse, WebError> {
-    match st.services.verify_link_state(&q.token).await? {
+    match st.account.verify_link_state(&q.token).await? {
         LinkOutcome::Ok => {
             let resp = render(
                 &st,
@@ -238,7 +238,7 @@ pub async fn verify(
     lang: Lang,
     addr: ClientAddr,
 ) -> Result<HttpResponse, WebError> {
-    match st.services.verify_email(&form.0.token, addr.0).await? {
+    match st.account.verify_email(&form.0.token, addr.0).await? {
         LinkOutcome::Ok => message_page(
             &st,
             lang.0,
@@ -261,7 +261,7 @@ pub async fn resend(
     addr: ClientAddr,
 ) -> Result<HttpResponse, WebError> {
     let sent = st
-        .services
+        .account
         .send_verification(&s.citizen, lang.0, addr.0)
         .await?;
     let (ok, message) = match (sent, s.citizen.email_verified) {
@@ -312,7 +312,7 @@ fn password_view(
             "csrf": s.csrf(st)?,
             "username": s.citizen.username.as_str(),
             "message": message,
-            "min_length": st.services.cfg.account.password_min_length,
+            "min_length": st.cfg.account.password_min_length,
         }),
     )
 }
@@ -334,7 +334,7 @@ pub async fn password_submit(
 ) -> Result<HttpResponse, WebError> {
     let f = form.0;
     let outcome = st
-        .services
+        .account
         .change_password(
             &s.citizen,
             &s.session_id,

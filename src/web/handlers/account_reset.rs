@@ -54,7 +54,7 @@ pub async fn request_submit(
     lang: Lang,
     addr: ClientAddr,
 ) -> Result<HttpResponse, WebError> {
-    st.services
+    st.account
         .request_password_reset(&form.0.who, lang.0, addr.0);
     message_page(
         &st,
@@ -96,7 +96,7 @@ fn confirm_view(
             "csrf": csrf.token(),
             "token": token,
             "message": message,
-            "min_length": st.services.cfg.account.password_min_length,
+            "min_length": st.cfg.account.password_min_length,
         }),
     )?;
     csrf.apply(resp)
@@ -108,7 +108,7 @@ pub async fn confirm_page(
     csrf: PublicCsrf,
     lang: Lang,
 ) -> Result<HttpResponse, WebError> {
-    match st.services.reset_link_state(&q.token).await? {
+    match st.account.reset_link_state(&q.token).await? {
         LinkOutcome::Ok => confirm_view(&st, &csrf, lang.0, &q.token, None),
         other => link_refused(&st, lang.0, other),
     }
@@ -139,7 +139,7 @@ pub async fn confirm_submit(
 ) -> Result<HttpResponse, WebError> {
     let f = form.0;
     let outcome = st
-        .services
+        .account
         .reset_password(
             &f.token,
             &Secret::new(f.password),

@@ -38,13 +38,13 @@ pub async fn login(
         _ => Level::Password,
     };
     match st
-        .services
+        .login
         .start_account_login(&next, want, session.0.as_deref(), addr.0)
         .await?
     {
         AccountLoginStart::Already(next) => Ok(local_redirect(&next)),
         AccountLoginStart::Login { tx_token } => {
-            let cfg = &st.services.cfg;
+            let cfg = &st.cfg;
             // A step-up (session known, SMS code missing) starts on the method page, which offers
             // to send the code; a fresh login goes straight to the password.
             let to = if session.0.is_some() && want == Level::SmsPass {
@@ -69,12 +69,9 @@ pub async fn logout(
     _form: CsrfForm<csrf::Account, CsrfOnly>,
     addr: ClientAddr,
 ) -> Result<HttpResponse, WebError> {
-    st.services.end_citizen_session(s.token(), addr.0).await?;
+    st.account.end_citizen_session(s.token(), addr.0).await?;
     let mut resp = see_other("/");
-    resp.add_cookie(&cookies::removal(
-        cookies::SSO,
-        st.services.cfg.secure_cookies(),
-    ))?;
+    resp.add_cookie(&cookies::removal(cookies::SSO, st.cfg.secure_cookies()))?;
     Ok(resp)
 }
 
@@ -98,7 +95,7 @@ pub async fn home(
     s: CitizenSession,
     lang: Lang,
 ) -> Result<HttpResponse, WebError> {
-    let smspass = st.services.smspass_view(&s.citizen).await?;
+    let smspass = st.activation.smspass_view(&s.citizen).await?;
     render(
         &st,
         "account_home",

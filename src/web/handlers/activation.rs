@@ -87,8 +87,8 @@ async fn activation_view(
     message: Option<(&str, String)>,
     ok: bool,
 ) -> Result<HttpResponse, WebError> {
-    let view = st.services.smspass_view(&s.citizen).await?;
-    let phone = st.services.pending_phone(&s.citizen, false).await?;
+    let view = st.activation.smspass_view(&s.citizen).await?;
+    let phone = st.activation.pending_phone(&s.citizen, false).await?;
     let (message, extra) = message.map_or((None, String::new()), |(k, e)| (Some(k), e));
     render(
         st,
@@ -122,7 +122,7 @@ pub async fn start(
     lang: Lang,
     addr: ClientAddr,
 ) -> Result<HttpResponse, WebError> {
-    st.services
+    st.activation
         .start_activation(&s.citizen, lang.0, addr.0)
         .await?;
     Ok(see_other("/account/activation"))
@@ -133,7 +133,7 @@ pub async fn form(
     s: CitizenSession,
     lang: Lang,
 ) -> Result<HttpResponse, WebError> {
-    let f = st.services.activation_request_form(&s.citizen).await?;
+    let f = st.activation.activation_request_form(&s.citizen).await?;
     render(
         &st,
         "account_activation_form",
@@ -152,7 +152,7 @@ pub async fn submit_code(
 ) -> Result<HttpResponse, WebError> {
     let f = f.0;
     let o = st
-        .services
+        .activation
         .submit_activation_code(&s.citizen, &f.activation_code, &f.phone, lang.0, addr.0)
         .await?;
     let ok = matches!(o, CodeOutcome::SmsSent { .. });
@@ -160,7 +160,7 @@ pub async fn submit_code(
         &st,
         &s,
         lang.0,
-        Some(code_msg(&o, st.services.now_ms())),
+        Some(code_msg(&o, st.activation.now_ms())),
         ok,
     )
     .await
@@ -174,7 +174,7 @@ pub async fn confirm(
     addr: ClientAddr,
 ) -> Result<HttpResponse, WebError> {
     let o = st
-        .services
+        .activation
         .confirm_activation_phone(&s.citizen, &f.0.otp, addr.0)
         .await?;
     let ok = o == PhoneOutcome::Done;
@@ -182,7 +182,7 @@ pub async fn confirm(
         &st,
         &s,
         lang.0,
-        Some(phone_msg(&o, st.services.now_ms())),
+        Some(phone_msg(&o, st.activation.now_ms())),
         ok,
     )
     .await
@@ -196,14 +196,14 @@ pub async fn resend(
     addr: ClientAddr,
 ) -> Result<HttpResponse, WebError> {
     let o = st
-        .services
+        .activation
         .resend_phone_verification(&s.citizen, false, lang.0, addr.0)
         .await?;
     activation_view(
         &st,
         &s,
         lang.0,
-        Some(phone_msg(&o, st.services.now_ms())),
+        Some(phone_msg(&o, st.activation.now_ms())),
         o == PhoneOutcome::Resent,
     )
     .await
@@ -216,7 +216,7 @@ pub async fn suspend(
     addr: ClientAddr,
 ) -> Result<HttpResponse, WebError> {
     let actor = format!("citizen:{}", s.citizen.username);
-    st.services
+    st.activation
         .suspend_smspass(&s.citizen.id.0, &actor, None, addr.0)
         .await?;
     Ok(see_other("/account"))
@@ -229,7 +229,7 @@ pub async fn resume(
     addr: ClientAddr,
 ) -> Result<HttpResponse, WebError> {
     let actor = format!("citizen:{}", s.citizen.username);
-    st.services
+    st.activation
         .resume_smspass(&s.citizen.id.0, &actor, addr.0)
         .await?;
     Ok(see_other("/account"))
@@ -242,8 +242,8 @@ async fn phone_view(
     message: Option<(&str, String)>,
     ok: bool,
 ) -> Result<HttpResponse, WebError> {
-    let view = st.services.smspass_view(&s.citizen).await?;
-    let pending = st.services.pending_phone(&s.citizen, true).await?;
+    let view = st.activation.smspass_view(&s.citizen).await?;
+    let pending = st.activation.pending_phone(&s.citizen, true).await?;
     let (message, extra) = message.map_or((None, String::new()), |(k, e)| (Some(k), e));
     render(
         st,
@@ -278,7 +278,7 @@ pub async fn phone_submit(
     addr: ClientAddr,
 ) -> Result<HttpResponse, WebError> {
     let o = st
-        .services
+        .activation
         .start_phone_change(&s.0.citizen, &f.0.phone, lang.0, addr.0)
         .await?;
     let ok = matches!(o, CodeOutcome::SmsSent { .. });
@@ -286,7 +286,7 @@ pub async fn phone_submit(
         &st,
         &s.0,
         lang.0,
-        Some(code_msg(&o, st.services.now_ms())),
+        Some(code_msg(&o, st.activation.now_ms())),
         ok,
     )
     .await
@@ -300,12 +300,12 @@ pub async fn phone_confirm(
     addr: ClientAddr,
 ) -> Result<HttpResponse, WebError> {
     let o = st
-        .services
+        .activation
         .confirm_phone_change(&s.0.citizen, &f.0.otp, addr.0)
         .await?;
     let (key, extra) = match o {
         PhoneOutcome::Done => ("phone.changed", String::new()),
-        ref other => phone_msg(other, st.services.now_ms()),
+        ref other => phone_msg(other, st.activation.now_ms()),
     };
     phone_view(
         &st,
@@ -325,14 +325,14 @@ pub async fn phone_resend(
     addr: ClientAddr,
 ) -> Result<HttpResponse, WebError> {
     let o = st
-        .services
+        .activation
         .resend_phone_verification(&s.0.citizen, true, lang.0, addr.0)
         .await?;
     phone_view(
         &st,
         &s.0,
         lang.0,
-        Some(phone_msg(&o, st.services.now_ms())),
+        Some(phone_msg(&o, st.activation.now_ms())),
         o == PhoneOutcome::Resent,
     )
     .await

@@ -23,7 +23,7 @@ pub async fn page(
     q: BoundedQuery<AuditQuery>,
 ) -> Result<HttpResponse, WebError> {
     let q = q.into_inner();
-    let p = st.services.audit_page(&q).await?;
+    let p = st.audit.audit_page(&q).await?;
     let rows: Vec<_> = p
         .rows
         .iter()
@@ -64,7 +64,7 @@ pub async fn csv(
     _a: AuditorSession,
     q: BoundedQuery<AuditQuery>,
 ) -> Result<HttpResponse, WebError> {
-    let bytes = st.services.audit_csv(&q).await?;
+    let bytes = st.audit.audit_csv(&q).await?;
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((

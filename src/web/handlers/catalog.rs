@@ -19,7 +19,7 @@ async fn render(
     q: Option<String>,
 ) -> Result<HttpResponse, WebError> {
     let q = q.map(|s| s.chars().take(100).collect::<String>());
-    let entries = crate::service::catalog::catalog(&st.services, lang, q.as_deref());
+    let entries = st.catalog.entries(lang, q.as_deref());
     st.views
         .render(
             "catalog",

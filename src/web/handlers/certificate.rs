@@ -55,7 +55,7 @@ pub async fn page(
     cert: PresentedCert,
     q: BoundedQuery<PageQuery>,
 ) -> Result<HttpResponse, WebError> {
-    let p = st.services.certificate_page(&s.citizen).await?;
+    let p = st.activation.certificate_page(&s.citizen).await?;
     let registered = p.registered;
     let presented = cert.0.as_ref().map(|c| {
         let mut v = cert_view(c);
@@ -103,7 +103,7 @@ pub async fn register(
     addr: ClientAddr,
 ) -> Result<HttpResponse, WebError> {
     let cert = cert.0.ok_or(ClientCertError::NoCertificate)?;
-    st.services
+    st.activation
         .register_client_cert(&s.citizen.id.0, &cert, addr.0)
         .await?;
     Ok(see_other("/account/certificate?done=registered"))
@@ -117,7 +117,7 @@ pub async fn start_activation(
     lang: Lang,
     addr: ClientAddr,
 ) -> Result<HttpResponse, WebError> {
-    st.services
+    st.activation
         .start_activation_by_certificate(&s.citizen, lang.0, addr.0)
         .await?;
     Ok(see_other("/account/activation"))

@@ -15,7 +15,7 @@ pub async fn index(
     name: web::Path<String>,
     lang: Lang,
 ) -> Result<HttpResponse, WebError> {
-    if !st.services.cfg.dev_mode || !crate::service::demo::NAMES.contains(&name.as_str()) {
+    if !st.cfg.dev_mode || !crate::service::demo::NAMES.contains(&name.as_str()) {
         return Ok(HttpResponse::NotFound().finish());
     }
     let body = st
@@ -32,7 +32,7 @@ pub async fn login(
     st: web::Data<AppState>,
     name: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
-    let (id, url) = st.services.demo_start(&name)?;
+    let (id, url) = st.demo.demo_start(&name)?;
     let mut c = Cookie::new(REQ_COOKIE, id);
     c.set_path(format!("/demo-sp/{name}"));
     c.set_http_only(true);
@@ -62,7 +62,7 @@ pub async fn acs(
         .map(|c| c.value().to_string())
         .unwrap_or_default();
     let (result, error) = match st
-        .services
+        .demo
         .demo_accept(&name, &form.saml_response, &request_id)
         .await
     {

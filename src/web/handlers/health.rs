@@ -21,7 +21,7 @@ pub async fn home(st: web::Data<AppState>, lang: Lang) -> Result<HttpResponse, W
 /// failed since); otherwise 503 with `Retry-After`. Answers within about a second even while the
 /// database hangs: it reads the result of the write probe the server runs every second.
 pub async fn healthz(st: web::Data<AppState>) -> HttpResponse {
-    let (health, sps) = st.services.health_report().await;
+    let (health, sps) = st.ops.health_report().await;
     let db = health.writable;
     let body = json!({ "status": if db { "ok" } else { "degraded" }, "database": db, "service_providers": sps });
     if db {
@@ -33,7 +33,7 @@ pub async fn healthz(st: web::Data<AppState>) -> HttpResponse {
         HttpResponse::ServiceUnavailable()
             .insert_header((
                 header::RETRY_AFTER,
-                st.services.cfg.storage.retry_after_secs.to_string(),
+                st.cfg.storage.retry_after_secs.to_string(),
             ))
             .json(body)
     }
@@ -50,7 +50,7 @@ pub async fn metrics(
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(bearer_token);
-    let text = st.services.metrics_text(bearer)?;
+    let text = st.ops.metrics_text(bearer)?;
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
         .body(text))
@@ -84,9 +84,9 @@ pub async fn switch_lang(
     st: web::Data<AppState>,
     q: BoundedQuery<LangQuery>,
 ) -> Result<HttpResponse, WebError> {
-    let lang = crate::i18n::negotiate(Some(&q.to), None, &st.services.cfg.default_language);
+    let lang = crate::i18n::negotiate(Some(&q.to), None, &st.cfg.default_language);
     let back = LocalPath::parse_or(q.back.as_deref(), "/");
     let mut resp = local_redirect(&back);
-    resp.add_cookie(&cookies::lang(lang, st.services.cfg.secure_cookies()))?;
+    resp.add_cookie(&cookies::lang(lang, st.cfg.secure_cookies()))?;
     Ok(resp)
 }

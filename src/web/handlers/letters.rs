@@ -21,7 +21,7 @@ pub async fn queue(
     op: OperatorSession,
     lang: Lang,
 ) -> Result<HttpResponse, WebError> {
-    let q = st.services.letter_queue(SHOWN).await?;
+    let q = st.activation.letter_queue(SHOWN).await?;
     let rows: Vec<_> = q
         .recent
         .iter()

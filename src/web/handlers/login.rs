@@ -25,7 +25,7 @@ fn next_page(st: &AppState, lang: &str, next: &Next) -> Result<HttpResponse, Web
 /// (or go to the user pages).
 fn finished(st: &AppState, lang: &str, f: Finished) -> Result<HttpResponse, WebError> {
     let mut resp = next_page(st, lang, &f.next)?;
-    let cfg = &st.services.cfg;
+    let cfg = &st.cfg;
     if let Some(token) = f.session_token {
         resp.add_cookie(&cookies::sso(
             token,
@@ -45,7 +45,7 @@ pub async fn choose(
     if g.login.password_done() && g.login.needs_sms() && !g.login.is_step_up() {
         return Ok(see_other("/login/otp"));
     }
-    let csrf = st.services.csrf_token(&g.tx_token)?;
+    let csrf = st.login.csrf_token(&g.tx_token)?;
     render(
         &st,
         "choose",
@@ -68,7 +68,7 @@ fn password_view(
     message: Option<&str>,
     extra: &str,
 ) -> Result<HttpResponse, WebError> {
-    let csrf = st.services.csrf_token(&g.tx_token)?;
+    let csrf = st.login.csrf_token(&g.tx_token)?;
     render(
         st,
         "password",
@@ -107,7 +107,7 @@ pub async fn password_submit(
 ) -> Result<HttpResponse, WebError> {
     let f = form.0;
     let outcome = st
-        .services
+        .login
         .submit_password(
             &g.login,
             &f.username,
@@ -125,7 +125,7 @@ pub async fn password_submit(
             password_view(&st, &g, lang.0, &user, Some("password.invalid"), "")
         }
         PasswordOutcome::Throttled { until_ms } => {
-            let mins = ((until_ms - st.services.now_ms()) as f64 / 60_000.0)
+            let mins = ((until_ms - st.login.now_ms()) as f64 / 60_000.0)
                 .ceil()
                 .max(1.0) as i64;
             let extra = format!("{mins} min.");
@@ -136,7 +136,7 @@ pub async fn password_submit(
         }
         PasswordOutcome::SmsPassInactive => Err(WebError::SmsPassInactive),
         PasswordOutcome::CodeLocked { until_ms } => {
-            let extra = minutes_left(st.services.now_ms(), until_ms);
+            let extra = minutes_left(st.login.now_ms(), until_ms);
             password_view(&st, &g, lang.0, &user, Some("otp.locked"), &extra)
         }
     }
@@ -149,8 +149,8 @@ async fn otp_view(
     message: Option<&str>,
     extra: &str,
 ) -> Result<HttpResponse, WebError> {
-    let csrf = st.services.csrf_token(&g.tx_token)?;
-    let phone = st.services.code_phone_masked(&g.login).await?;
+    let csrf = st.login.csrf_token(&g.tx_token)?;
+    let phone = st.login.code_phone_masked(&g.login).await?;
     render(
         st,
         "otp",
@@ -203,7 +203,7 @@ pub async fn otp_submit(
     session: SessionToken,
 ) -> Result<HttpResponse, WebError> {
     let outcome = st
-        .services
+        .login
         .submit_code(&g.login, &form.0.otp, addr.0, session.0.as_deref())
         .await?;
     match outcome {
@@ -211,7 +211,7 @@ pub async fn otp_submit(
         OtpOutcome::NeedPassword => Ok(see_other("/login")),
         OtpOutcome::SmsPassInactive => Err(WebError::SmsPassInactive),
         other => {
-            let (key, extra) = otp_message(&other, st.services.now_ms());
+            let (key, extra) = otp_message(&other, st.login.now_ms());
             otp_view(&st, &g, lang.0, Some(key), &extra).await
         }
     }
@@ -224,12 +224,12 @@ pub async fn otp_send(
     lang: Lang,
     addr: ClientAddr,
 ) -> Result<HttpResponse, WebError> {
-    let outcome = st.services.resend_code(&g.login, lang.0, addr.0).await?;
+    let outcome = st.login.resend_code(&g.login, lang.0, addr.0).await?;
     match outcome {
         OtpOutcome::NeedPassword => Ok(see_other("/login")),
         OtpOutcome::SmsPassInactive => Err(WebError::SmsPassInactive),
         other => {
-            let (key, extra) = otp_message(&other, st.services.now_ms());
+            let (key, extra) = otp_message(&other, st.login.now_ms());
             otp_view(&st, &g, lang.0, Some(key), &extra).await
         }
     }
@@ -241,7 +241,7 @@ pub async fn cancel(
     _form: CsrfForm<csrf::Login, CsrfOnly>,
     lang: Lang,
 ) -> Result<HttpResponse, WebError> {
-    let next = st.services.cancel_login(&g.login).await?;
+    let next = st.login.cancel_login(&g.login).await?;
     let mut resp = next_page(&st, lang.0, &next)?;
     resp.add_cookie(&clear_tx(&st))?;
     Ok(resp)

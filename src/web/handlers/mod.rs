@@ -113,7 +113,7 @@ pub(crate) fn post_page(
 }
 
 pub(crate) fn clear_tx(st: &AppState) -> actix_web::cookie::Cookie<'static> {
-    cookies::removal(cookies::TX, st.services.cfg.secure_cookies())
+    cookies::removal(cookies::TX, st.cfg.secure_cookies())
 }
 
 #[cfg(test)]

@@ -88,7 +88,7 @@ pub async fn home(
     q: BoundedQuery<SearchQuery>,
 ) -> Result<HttpResponse, WebError> {
     let query = q.q.clone().unwrap_or_default();
-    let found = st.services.office_search(&query).await?;
+    let found = st.office.office_search(&query).await?;
     render(
         &st,
         "office_home",
@@ -112,7 +112,7 @@ pub async fn request_page(
     path: web::Path<String>,
     q: BoundedQuery<MsgQuery>,
 ) -> Result<HttpResponse, WebError> {
-    let r = st.services.office_request(&path).await?;
+    let r = st.office.office_request(&path).await?;
     let msg = q.msg.as_deref().and_then(OfficeMsg::parse);
     let back = format!("/office/requests/{}", r.reference);
     let types: Vec<_> = DOCUMENT_TYPES
@@ -188,7 +188,7 @@ pub async fn identity(
         office: f.office,
     };
     let r = st
-        .services
+        .office
         .office_identity_check(s.member(), &path, &input, addr.0)
         .await;
     after(&path, r, OfficeMsg::Checked)
@@ -202,7 +202,7 @@ pub async fn signed(
     addr: ClientAddr,
 ) -> Result<HttpResponse, WebError> {
     let r = st
-        .services
+        .office
         .office_record_signed(s.member(), &path, addr.0)
         .await;
     after(&path, r, OfficeMsg::Signed)
@@ -215,7 +215,7 @@ pub async fn approve(
     _form: CsrfForm<csrf::Staff, CsrfOnly>,
     addr: ClientAddr,
 ) -> Result<HttpResponse, WebError> {
-    let r = st.services.office_approve(s.member(), &path, addr.0).await;
+    let r = st.office.office_approve(s.member(), &path, addr.0).await;
     after_mail(&path, r, OfficeMsg::Approved)
 }
 
@@ -227,7 +227,7 @@ pub async fn reissue(
     addr: ClientAddr,
 ) -> Result<HttpResponse, WebError> {
     let r = st
-        .services
+        .office
         .office_reissue_code(s.member(), &path, addr.0)
         .await;
     after_mail(&path, r, OfficeMsg::Reissued)
@@ -241,7 +241,7 @@ pub async fn reject(
     addr: ClientAddr,
 ) -> Result<HttpResponse, WebError> {
     let r = st
-        .services
+        .office
         .office_reject(s.member(), &path, &form.0.reason, addr.0)
         .await;
     after(&path, r, OfficeMsg::Rejected)
@@ -262,7 +262,7 @@ pub async fn citizen_action(
         _ => return Err(WebError::BadRequest("unknown action".into())),
     };
     let r = st
-        .services
+        .office
         .office_citizen_action(s.member(), &path, ok.as_str(), &f.reason, addr.0)
         .await;
     after(&path, r, ok)

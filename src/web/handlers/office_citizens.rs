@@ -50,7 +50,7 @@ pub async fn citizen_page(
     path: web::Path<String>,
     q: BoundedQuery<MsgQuery>,
 ) -> Result<HttpResponse, WebError> {
-    let c = st.services.office_citizen(&path).await?;
+    let c = st.office.office_citizen(&path).await?;
     let msg = q
         .msg
         .as_deref()
@@ -87,7 +87,7 @@ pub async fn action(
         _ => return Err(WebError::BadRequest("unknown action".into())),
     };
     let r = st
-        .services
+        .office
         .office_citizen_action_by_id(s.member(), &path, ok.as_str(), &f.reason, addr.0)
         .await;
     let id: String = path

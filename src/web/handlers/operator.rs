@@ -40,7 +40,7 @@ async fn list_page(
     message: Option<String>,
     problem: Option<String>,
 ) -> Result<HttpResponse, WebError> {
-    let l = st.services.sp_list()?;
+    let l = st.sp_admin.sp_list()?;
     page(
         st,
         "operator_list",
@@ -78,7 +78,7 @@ pub async fn edit(
     q: BoundedQuery<EntityQuery>,
 ) -> Result<HttpResponse, WebError> {
     let (metadata, policy) = match &q.entity {
-        Some(e) => sp_admin::current_files(&st.services, e)?,
+        Some(e) => sp_admin::current_files(&st.sp_admin, e)?,
         None => (String::new(), None),
     };
     page(
@@ -169,7 +169,7 @@ pub async fn preview(
         return Err(WebError::Csrf);
     }
     let p =
-        st.services
+        st.sp_admin
             .sp_preview_change(&target(&f.entity), &f.metadata, policy_opt(&f.policy))?;
     page(
         &st,
@@ -245,7 +245,7 @@ pub async fn save(
     let why = why_ok(&f.why)?;
     let entity = f.entity.filter(|e| !e.trim().is_empty());
     let result = sp_admin::save_change(
-        &st.services,
+        &st.sp_admin,
         &target(&entity),
         &f.metadata,
         policy_opt(&f.policy),
@@ -266,7 +266,7 @@ pub async fn history(
         .entity
         .clone()
         .ok_or_else(|| WebError::BadRequest("entity missing".into()))?;
-    let mut versions = sp_admin::history(&st.services, &entity)?;
+    let mut versions = sp_admin::history(&st.sp_admin, &entity)?;
     versions.reverse();
     page(
         &st,
@@ -304,7 +304,7 @@ pub async fn restore(
     let f = form.0;
     let why = why_ok(&f.why)?;
     let result = sp_admin::restore(
-        &st.services,
+        &st.sp_admin,
         &f.entity,
         f.version,
         &op.member().actor(),
@@ -336,7 +336,7 @@ pub async fn set_enabled(
     let f = form.0;
     let why = why_ok(&f.why)?;
     let result = sp_admin::set_enabled(
-        &st.services,
+        &st.sp_admin,
         &f.entity,
         f.enabled,
         &op.member().actor(),

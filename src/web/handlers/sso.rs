@@ -21,7 +21,7 @@ async fn answer(st: &AppState, lang: &str, outcome: SsoOutcome) -> Result<HttpRe
     match outcome {
         SsoOutcome::Respond(form) => post_page(st, lang, &form),
         SsoOutcome::Login { tx_token } => {
-            let cfg = &st.services.cfg;
+            let cfg = &st.cfg;
             Ok(HttpResponse::SeeOther()
                 .cookie(cookies::tx(
                     tx_token,
@@ -42,7 +42,7 @@ pub async fn sso_redirect(
     addr: ClientAddr,
 ) -> Result<HttpResponse, WebError> {
     let outcome = st
-        .services
+        .login
         .start_sso(
             SsoInput::Redirect {
                 raw_query: req.query_string(),
@@ -66,7 +66,7 @@ pub async fn sso_post(
         .saml_request
         .ok_or_else(|| WebError::BadRequest("no SAMLRequest".into()))?;
     let outcome = st
-        .services
+        .login
         .start_sso(
             SsoInput::Post {
                 saml_request: &saml_request,
@@ -80,11 +80,7 @@ pub async fn sso_post(
 }
 
 pub async fn metadata(st: web::Data<AppState>) -> Result<HttpResponse, WebError> {
-    let xml = st
-        .services
-        .idp_metadata()
-        .await
-        .map_err(WebError::Internal)?;
+    let xml = st.login.idp_metadata().await.map_err(WebError::Internal)?;
     Ok(HttpResponse::Ok()
         .content_type("application/samlmetadata+xml")
         .insert_header((header::CACHE_CONTROL, "public, max-age=3600"))

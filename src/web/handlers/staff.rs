@@ -53,7 +53,7 @@ fn login_view(
         "/staff/login",
         json!({
             "title": "pass-idp",
-            "csrf": st.services.staff_csrf_token(tx_token)?,
+            "csrf": st.staff.staff_csrf_token(tx_token)?,
             "username": username,
             "message": message,
             "message_extra": extra,
@@ -68,9 +68,9 @@ pub async fn login_page(
     q: BoundedQuery<NextQuery>,
 ) -> Result<HttpResponse, WebError> {
     let next = staff_next(q.next.as_deref());
-    let token = st.services.staff_login_start(&next).await?;
+    let token = st.staff.staff_login_start(&next).await?;
     let mut resp = login_view(&st, &token, lang.0, "", None, "")?;
-    let cfg = &st.services.cfg;
+    let cfg = &st.cfg;
     add_cookie(
         &mut resp,
         cookies::staff(
@@ -92,7 +92,7 @@ pub async fn login_submit(
 ) -> Result<HttpResponse, WebError> {
     let f = form.0;
     let outcome = st
-        .services
+        .staff
         .staff_submit_password(&g.tx, &f.username, &Secret::new(f.password), addr.0, lang.0)
         .await?;
     let user: String = f.username.chars().take(64).collect();
@@ -107,7 +107,7 @@ pub async fn login_submit(
             "",
         ),
         StaffPasswordOutcome::Throttled { until_ms } => {
-            let mins = ((until_ms - st.services.now_ms()) as f64 / 60_000.0)
+            let mins = ((until_ms - st.staff.now_ms()) as f64 / 60_000.0)
                 .ceil()
                 .max(1.0) as i64;
             let extra = format!("{mins} min.");
@@ -121,7 +121,7 @@ pub async fn login_submit(
             )
         }
         StaffPasswordOutcome::CodeLocked { until_ms } => {
-            let extra = minutes_left(st.services.now_ms(), until_ms);
+            let extra = minutes_left(st.staff.now_ms(), until_ms);
             login_view(&st, &g.tx_token, lang.0, &user, Some("otp.locked"), &extra)
         }
     }
@@ -141,7 +141,7 @@ fn otp_view(
         "/staff/login/otp",
         json!({
             "title": "pass-idp",
-            "csrf": st.services.staff_csrf_token(&g.tx_token)?,
+            "csrf": st.staff.staff_csrf_token(&g.tx_token)?,
             "message": message,
             "message_extra": extra,
         }),
@@ -187,7 +187,7 @@ pub async fn otp_submit(
 ) -> Result<HttpResponse, WebError> {
     let old = req.cookie(cookies::STAFF).map(|c| c.value().to_string());
     let outcome = st
-        .services
+        .staff
         .staff_submit_code(&g.tx, &form.0.otp, addr.0, old.as_deref())
         .await?;
     match outcome {
@@ -195,7 +195,7 @@ pub async fn otp_submit(
             session_token,
             next,
         } => {
-            let secure = st.services.cfg.secure_cookies();
+            let secure = st.cfg.secure_cookies();
             let mut resp = local_redirect(&next);
             add_cookie(
                 &mut resp,
@@ -211,7 +211,7 @@ pub async fn otp_submit(
         }
         StaffCodeOutcome::NeedPassword => Ok(see_other("/staff/login")),
         other => {
-            let (key, extra) = code_message(&other, st.services.now_ms());
+            let (key, extra) = code_message(&other, st.staff.now_ms());
             otp_view(&st, &g, lang.0, Some(key), &extra)
         }
     }
@@ -224,10 +224,10 @@ pub async fn otp_send(
     lang: Lang,
     addr: ClientAddr,
 ) -> Result<HttpResponse, WebError> {
-    match st.services.staff_resend_code(&g.tx, lang.0, addr.0).await? {
+    match st.staff.staff_resend_code(&g.tx, lang.0, addr.0).await? {
         StaffCodeOutcome::NeedPassword => Ok(see_other("/staff/login")),
         other => {
-            let (key, extra) = code_message(&other, st.services.now_ms());
+            let (key, extra) = code_message(&other, st.staff.now_ms());
             otp_view(&st, &g, lang.0, Some(key), &extra)
         }
     }
@@ -275,11 +275,11 @@ pub async fn logout(
     _form: CsrfForm<csrf::Staff, CsrfOnly>,
     addr: ClientAddr,
 ) -> Result<HttpResponse, WebError> {
-    st.services.staff_logout(&s.who, addr.0).await?;
+    st.staff.staff_logout(&s.who, addr.0).await?;
     let mut resp = see_other("/staff/login");
     add_cookie(
         &mut resp,
-        cookies::staff_removal(cookies::STAFF, st.services.cfg.secure_cookies()),
+        cookies::staff_removal(cookies::STAFF, st.cfg.secure_cookies()),
     )?;
     Ok(resp)
 }
