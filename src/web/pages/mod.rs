@@ -4,6 +4,8 @@
 //! `staff`.
 mod account;
 mod staff;
+#[cfg(test)]
+mod tests;
 
 pub use account::*;
 pub use staff::*;
