@@ -6,6 +6,7 @@ pub mod extract;
 pub mod extract_cert;
 pub mod handlers;
 pub mod message_keys;
+pub mod pages;
 pub mod server;
 pub mod state;
 pub mod tls;

@@ -1,10 +1,11 @@
 //! Handlebars views (strict mode), embedded in the binary. In dev mode templates are re-read on every
 //! render so edits show without a rebuild of the view registry.
+use super::pages::{ErrorPage, Page, TooLong};
 use crate::i18n::Messages;
 use handlebars::{
     Context, Handlebars, Helper, HelperDef, HelperResult, Output, RenderContext, RenderErrorReason,
 };
-use serde_json::{json, Value};
+use serde_json::Value;
 
 #[derive(rust_embed::RustEmbed)]
 #[folder = "templates"]
@@ -76,14 +77,25 @@ impl Views {
         })
     }
 
-    /// Renders `page` with `data` plus `lang` and `back` (the path for the language switch).
-    pub fn render(
+    /// Renders `page` (its template, [`Page::TEMPLATE`]) with its fields plus `lang` and `back`
+    /// (the path for the language switch).
+    pub fn render_page<P: Page>(
         &self,
-        page: &str,
         lang: &str,
         back: &str,
-        mut data: Value,
+        page: &P,
     ) -> Result<String, ViewError> {
+        let name = P::TEMPLATE;
+        let mut data = serde_json::to_value(page)
+            .map_err(|e| ViewError::Template(name.into(), e.to_string()))?;
+        let Value::Object(m) = &mut data else {
+            return Err(ViewError::Template(
+                name.into(),
+                "page is not a struct".into(),
+            ));
+        };
+        m.insert("lang".into(), Value::from(lang));
+        m.insert("back".into(), Value::from(back));
         if self.dev_reload {
             if let Ok(fresh) = registry() {
                 if let Ok(mut g) = self.hb.write() {
@@ -91,16 +103,12 @@ impl Views {
                 }
             }
         }
-        if let Value::Object(m) = &mut data {
-            m.insert("lang".into(), json!(lang));
-            m.insert("back".into(), json!(back));
-        }
         let hb = match self.hb.read() {
             Ok(g) => g,
             Err(p) => p.into_inner(),
         };
-        hb.render(page, &data)
-            .map_err(|e| ViewError::Template(page.into(), e.to_string()))
+        hb.render(name, &data)
+            .map_err(|e| ViewError::Template(name.into(), e.to_string()))
     }
 
     pub fn error_page(&self, lang: &str, key: &str, reference: &str) -> String {
@@ -115,21 +123,20 @@ impl Views {
         reference: &str,
         too_long: Option<&(String, String)>,
     ) -> String {
-        let too_long = too_long.map(|(label, max)| json!({ "label": label, "max": max }));
         // The heading says what failed: an entry, the service, or (the usual case) the login.
         let heading = match key {
             "error.too_long" => "error.heading.input",
             "error.unavailable" => "error.heading.unavailable",
             _ => "error.heading",
         };
-        self.render(
-            "error",
-            lang,
-            "/",
-            json!({ "title": "Error", "heading": heading, "message": key, "reference": reference,
-                "too_long": too_long }),
-        )
-        .unwrap_or_else(|e| {
+        let page = ErrorPage {
+            title: "Error",
+            heading,
+            message: key,
+            reference,
+            too_long: too_long.map(|(label, max)| TooLong { label, max }),
+        };
+        self.render_page(lang, "/", &page).unwrap_or_else(|e| {
             tracing::error!(error = %e, "error page could not be rendered");
             format!(
                 "<!doctype html><title>Error</title><p>Error reference {}</p>",
@@ -154,63 +161,22 @@ impl Views {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::web::pages::Choose;
 
     #[test]
-    fn every_page_renders_in_both_languages() {
-        let v = Views::new(false);
-        assert!(v.is_ok(), "{:?}", v.err());
-        let Ok(v) = v else { return };
+    fn error_page_names_the_field_and_its_limit() {
+        let Ok(v) = Views::new(false) else {
+            panic!("views")
+        };
         for lang in crate::i18n::LANGS {
             let page = v.error_page(lang, "error.internal", "abc");
-            assert!(page.contains("abc"));
+            assert!(page.contains("<code>abc</code>"), "{page}");
             let limit = ("field.username".to_string(), "64".to_string());
             let page = v.error_page_with(lang, "error.too_long", "abc", Some(&limit));
             assert!(
                 page.contains("64") && !page.contains("field.username"),
                 "{page}"
             );
-            for (name, data) in [
-                ("home", json!({"title": "x"})),
-                (
-                    "choose",
-                    json!({"title": "x", "sp_name": "S", "csrf": "c", "step_up": false}),
-                ),
-                (
-                    "password",
-                    json!({"title": "x", "sp_name": "S", "csrf": "c", "username": "", "message": null, "message_extra": ""}),
-                ),
-                (
-                    "otp",
-                    json!({"title": "x", "sp_name": "S", "csrf": "c", "phone": "+386•••1", "message": null, "message_extra": ""}),
-                ),
-                (
-                    "post",
-                    json!({"title": "x", "acs_url": "https://sp/acs", "saml_response": "PHg+", "relay_state": "r"}),
-                ),
-                (
-                    "staff_login",
-                    json!({"title": "x", "csrf": "c", "username": "", "message": "password.invalid", "message_extra": ""}),
-                ),
-                (
-                    "staff_otp",
-                    json!({"title": "x", "csrf": "c", "message": null, "message_extra": ""}),
-                ),
-                (
-                    "staff_home",
-                    json!({"title": "x", "display_name": "A", "username": "a", "csrf": "c",
-                        "roles": ["staff.role.officer", "staff.role.operator", "staff.role.auditor"],
-                        "areas": [{"href": "/audit", "key": "staff.area.auditor"}]}),
-                ),
-                (
-                    "audit",
-                    json!({"title": "x", "q": {"from": "", "to": "", "actor": "", "citizen": "", "sp": "", "kind": ""},
-                        "rows": [{"at": "t", "kind": "k", "actor": "a", "citizen": "", "sp": "", "detail": "{}"}],
-                        "page": 1, "prev": null, "next": "page=2", "csv": ""}),
-                ),
-            ] {
-                let r = v.render(name, lang, "/", data);
-                assert!(r.is_ok(), "{name}/{lang}: {r:?}");
-            }
         }
     }
 
@@ -219,9 +185,13 @@ mod tests {
         let Ok(v) = Views::new(false) else {
             panic!("views")
         };
-        let r = v
-            .render("choose", "sl", "/", json!({"title": "x", "sp_name": "<script>x</script>", "csrf": "c", "step_up": false}))
-            .unwrap_or_default();
+        let page = Choose {
+            title: "x",
+            sp_name: "<script>x</script>",
+            csrf: "c".into(),
+            step_up: false,
+        };
+        let r = v.render_page("sl", "/", &page).unwrap_or_default();
         assert!(!r.contains("<script>x"));
         assert!(r.contains("&lt;script&gt;"));
     }

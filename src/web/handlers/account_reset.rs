@@ -9,10 +9,10 @@ use crate::web::error::WebError;
 use crate::web::extract::{ClientAddr, HasCsrf, Lang};
 use crate::web::extract_input::BoundedQuery;
 use crate::web::extract_public::PublicCsrf;
+use crate::web::pages::{AccountReset, AccountResetConfirm, MessageExtra};
 use crate::web::state::AppState;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
-use serde_json::json;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/account/reset", web::get().to(request_page))
@@ -38,13 +38,11 @@ pub async fn request_page(
     csrf: PublicCsrf,
     lang: Lang,
 ) -> Result<HttpResponse, WebError> {
-    let resp = render(
-        &st,
-        "account_reset",
-        lang.0,
-        "/account/reset",
-        json!({ "title": "smsPASS", "csrf": csrf.token() }),
-    )?;
+    let page = AccountReset {
+        title: "smsPASS",
+        csrf: csrf.token(),
+    };
+    let resp = render(&st, lang.0, "/account/reset", &page)?;
     csrf.apply(resp)
 }
 
@@ -63,7 +61,10 @@ pub async fn request_submit(
         true,
         "account.reset.heading",
         "account.reset.requested",
-        json!({ "login": true }),
+        MessageExtra {
+            login: true,
+            ..MessageExtra::default()
+        },
     )
 }
 
@@ -75,7 +76,10 @@ fn link_refused(st: &AppState, lang: &str, o: LinkOutcome) -> Result<HttpRespons
         false,
         "account.reset.heading",
         o.message_key(),
-        json!({ "reset_again": true }),
+        MessageExtra {
+            reset_again: true,
+            ..MessageExtra::default()
+        },
     )
 }
 
@@ -84,21 +88,16 @@ fn confirm_view(
     csrf: &PublicCsrf,
     lang: &str,
     token: &str,
-    message: Option<&str>,
+    message: Option<&'static str>,
 ) -> Result<HttpResponse, WebError> {
-    let resp = render(
-        st,
-        "account_reset_confirm",
-        lang,
-        "/account/reset",
-        json!({
-            "title": "smsPASS",
-            "csrf": csrf.token(),
-            "token": token,
-            "message": message,
-            "min_length": st.cfg.account.password_min_length,
-        }),
-    )?;
+    let page = AccountResetConfirm {
+        title: "smsPASS",
+        csrf: csrf.token(),
+        token,
+        message,
+        min_length: st.cfg.account.password_min_length,
+    };
+    let resp = render(st, lang, "/account/reset", &page)?;
     csrf.apply(resp)
 }
 
@@ -155,7 +154,10 @@ pub async fn confirm_submit(
             true,
             "account.reset.heading",
             "account.reset.done",
-            json!({ "login": true }),
+            MessageExtra {
+                login: true,
+                ..MessageExtra::default()
+            },
         ),
         ResetOutcome::Refused(key) => confirm_view(&st, &csrf, lang.0, &f.token, Some(key)),
         ResetOutcome::Link(o) => link_refused(&st, lang.0, o),

@@ -8,10 +8,10 @@ use crate::web::error::WebError;
 use crate::web::extract::{local_redirect, ClientAddr, Lang, SessionToken};
 use crate::web::extract_citizen::{account_next, CitizenSession};
 use crate::web::extract_input::BoundedQuery;
+use crate::web::pages::{AccountHome, CitizenView};
 use crate::web::state::AppState;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
-use serde_json::json;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/account", web::get().to(home))
@@ -76,18 +76,18 @@ pub async fn logout(
 }
 
 /// The data every user page shows in its header.
-pub fn citizen_view(s: &CitizenSession) -> serde_json::Value {
+pub fn citizen_view(s: &CitizenSession) -> CitizenView<'_> {
     let c = &s.citizen;
-    json!({
-        "username": c.username.as_str(),
-        "given_name": c.given_name,
-        "family_name": c.family_name,
-        "email": c.email,
-        "email_verified": c.email_verified,
-        "address": c.address.as_ref().map(|a| a.lines()),
-        "level": s.level.name(),
-        "smspass_level": s.level >= Level::SmsPass,
-    })
+    CitizenView {
+        username: c.username.as_str(),
+        given_name: &c.given_name,
+        family_name: &c.family_name,
+        email: c.email.as_deref(),
+        email_verified: c.email_verified,
+        address: c.address.as_ref().map(|a| a.lines()),
+        level: s.level.name(),
+        smspass_level: s.level >= Level::SmsPass,
+    }
 }
 
 pub async fn home(
@@ -96,16 +96,11 @@ pub async fn home(
     lang: Lang,
 ) -> Result<HttpResponse, WebError> {
     let smspass = st.activation.smspass_view(&s.citizen).await?;
-    render(
-        &st,
-        "account_home",
-        lang.0,
-        "/account",
-        json!({
-            "title": "smsPASS",
-            "citizen": citizen_view(&s),
-            "smspass": smspass,
-            "csrf": s.csrf(&st)?,
-        }),
-    )
+    let page = AccountHome {
+        title: "smsPASS",
+        citizen: citizen_view(&s),
+        smspass,
+        csrf: s.csrf(&st)?,
+    };
+    render(&st, lang.0, "/account", &page)
 }

@@ -7,10 +7,10 @@ use crate::web::csrf::{self, CsrfForm};
 use crate::web::error::WebError;
 use crate::web::extract::{ClientAddr, HasCsrf, Lang};
 use crate::web::extract_citizen::{CitizenSession, SmsPassSession};
+use crate::web::pages::{AccountActivation, AccountActivationForm, AccountPhone};
 use crate::web::state::AppState;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
-use serde_json::json;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/account/activation", web::get().to(page))
@@ -84,27 +84,22 @@ async fn activation_view(
     st: &AppState,
     s: &CitizenSession,
     lang: &str,
-    message: Option<(&str, String)>,
+    message: Option<(&'static str, String)>,
     ok: bool,
 ) -> Result<HttpResponse, WebError> {
     let view = st.activation.smspass_view(&s.citizen).await?;
     let phone = st.activation.pending_phone(&s.citizen, false).await?;
     let (message, extra) = message.map_or((None, String::new()), |(k, e)| (Some(k), e));
-    render(
-        st,
-        "account_activation",
-        lang,
-        "/account/activation",
-        json!({
-            "title": "smsPASS",
-            "smspass": view,
-            "sms_phone": phone,
-            "csrf": s.csrf(st)?,
-            "message": message,
-            "message_extra": extra,
-            "ok": ok,
-        }),
-    )
+    let page = AccountActivation {
+        title: "smsPASS",
+        smspass: view,
+        sms_phone: phone,
+        csrf: s.csrf(st)?,
+        message,
+        message_extra: extra,
+        ok,
+    };
+    render(st, lang, "/account/activation", &page)
 }
 
 pub async fn page(
@@ -134,13 +129,11 @@ pub async fn form(
     lang: Lang,
 ) -> Result<HttpResponse, WebError> {
     let f = st.activation.activation_request_form(&s.citizen).await?;
-    render(
-        &st,
-        "account_activation_form",
-        lang.0,
-        "/account/activation/form",
-        json!({ "title": "smsPASS", "form": f }),
-    )
+    let page = AccountActivationForm {
+        title: "smsPASS",
+        form: f,
+    };
+    render(&st, lang.0, "/account/activation/form", &page)
 }
 
 pub async fn submit_code(
@@ -239,27 +232,22 @@ async fn phone_view(
     st: &AppState,
     s: &CitizenSession,
     lang: &str,
-    message: Option<(&str, String)>,
+    message: Option<(&'static str, String)>,
     ok: bool,
 ) -> Result<HttpResponse, WebError> {
     let view = st.activation.smspass_view(&s.citizen).await?;
     let pending = st.activation.pending_phone(&s.citizen, true).await?;
     let (message, extra) = message.map_or((None, String::new()), |(k, e)| (Some(k), e));
-    render(
-        st,
-        "account_phone",
-        lang,
-        "/account/phone",
-        json!({
-            "title": "smsPASS",
-            "smspass": view,
-            "sms_phone": pending,
-            "csrf": s.csrf(st)?,
-            "message": message,
-            "message_extra": extra,
-            "ok": ok,
-        }),
-    )
+    let page = AccountPhone {
+        title: "smsPASS",
+        smspass: view,
+        sms_phone: pending,
+        csrf: s.csrf(st)?,
+        message,
+        message_extra: extra,
+        ok,
+    };
+    render(st, lang, "/account/phone", &page)
 }
 
 pub async fn phone_page(

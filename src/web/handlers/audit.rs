@@ -5,10 +5,10 @@ use crate::web::error::WebError;
 use crate::web::extract::Lang;
 use crate::web::extract_input::BoundedQuery;
 use crate::web::extract_staff::AuditorSession;
+use crate::web::pages::{AuditFilter, AuditLine, AuditViewer};
 use crate::web::state::AppState;
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
-use serde_json::json;
 
 fn query_string(q: &AuditQuery, page: Option<u64>) -> String {
     let mut q = q.clone();
@@ -24,38 +24,36 @@ pub async fn page(
 ) -> Result<HttpResponse, WebError> {
     let q = q.into_inner();
     let p = st.audit.audit_page(&q).await?;
-    let rows: Vec<_> = p
+    let rows: Vec<AuditLine> = p
         .rows
         .iter()
-        .map(|r| {
-            json!({
-                "id": r.id,
-                "at": rfc3339(r.at),
-                "kind": r.kind,
-                "actor": r.actor.as_deref().unwrap_or(""),
-                "citizen": r.citizen_id.as_deref().unwrap_or(""),
-                "sp": r.sp_entity_id.as_deref().unwrap_or(""),
-                "detail": r.detail,
-            })
+        .map(|r| AuditLine {
+            id: r.id,
+            at: rfc3339(r.at),
+            kind: &r.kind,
+            actor: r.actor.as_deref().unwrap_or(""),
+            citizen: r.citizen_id.as_deref().unwrap_or(""),
+            sp: r.sp_entity_id.as_deref().unwrap_or(""),
+            detail: &r.detail,
         })
         .collect();
-    let body = st.views.render(
-        "audit",
-        lang.0,
-        "/audit",
-        json!({
-            "title": "pass-idp",
-            "q": {
-                "from": q.from, "to": q.to, "actor": q.actor, "citizen": q.citizen,
-                "sp": q.sp, "kind": q.kind,
-            },
-            "rows": rows,
-            "page": p.page,
-            "prev": (p.page > 1).then(|| query_string(&q, Some(p.page - 1))),
-            "next": p.has_next.then(|| query_string(&q, Some(p.page + 1))),
-            "csv": query_string(&q, None),
-        }),
-    )?;
+    let page = AuditViewer {
+        title: "pass-idp",
+        q: AuditFilter {
+            from: &q.from,
+            to: &q.to,
+            actor: &q.actor,
+            citizen: &q.citizen,
+            sp: &q.sp,
+            kind: &q.kind,
+        },
+        rows,
+        page: p.page,
+        prev: (p.page > 1).then(|| query_string(&q, Some(p.page - 1))),
+        next: p.has_next.then(|| query_string(&q, Some(p.page + 1))),
+        csv: query_string(&q, None),
+    };
+    let body = st.views.render_page(lang.0, "/audit", &page)?;
     Ok(html(body))
 }
 

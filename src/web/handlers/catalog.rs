@@ -2,10 +2,10 @@
 //! Logos (mdui:Logo) are shown only from https URLs; this page's CSP allows https images for them.
 use crate::web::error::WebError;
 use crate::web::extract_input::BoundedQuery;
+use crate::web::pages::CatalogPage;
 use crate::web::state::AppState;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
-use serde_json::json;
 
 #[derive(Deserialize)]
 pub struct CatalogQuery {
@@ -20,19 +20,15 @@ async fn render(
 ) -> Result<HttpResponse, WebError> {
     let q = q.map(|s| s.chars().take(100).collect::<String>());
     let entries = st.catalog.entries(lang, q.as_deref());
+    let page = CatalogPage {
+        title: "catalog",
+        action: path,
+        q: q.unwrap_or_default(),
+        services: &entries,
+        empty: entries.is_empty(),
+    };
     st.views
-        .render(
-            "catalog",
-            lang,
-            path,
-            json!({
-                "title": "catalog",
-                "action": path,
-                "q": q.unwrap_or_default(),
-                "services": entries,
-                "empty": entries.is_empty(),
-            }),
-        )
+        .render_page(lang, path, &page)
         .map(|body| {
             HttpResponse::Ok()
                 .insert_header((

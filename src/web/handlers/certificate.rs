@@ -11,19 +11,21 @@ use crate::web::extract::{ClientAddr, Lang};
 use crate::web::extract_cert::PresentedCert;
 use crate::web::extract_citizen::CitizenSession;
 use crate::web::extract_input::BoundedQuery;
+use crate::web::pages::{
+    AccountCertificate, CertRow, CertView, CertificateCheck, PresentedCertView,
+};
 use crate::web::state::AppState;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
-use serde_json::{json, Value};
 
 /// The display fields of a certificate.
-pub(crate) fn cert_view(c: &QualifiedCert) -> Value {
-    json!({
-        "subject": c.subject,
-        "issuer": c.issuer,
-        "serial": c.serial,
-        "not_after": super::letters::date_time(c.not_after_ms),
-    })
+pub(crate) fn cert_view(c: &QualifiedCert) -> CertView<'_> {
+    CertView {
+        subject: &c.subject,
+        issuer: &c.issuer,
+        serial: &c.serial,
+        not_after: super::letters::date_time(c.not_after_ms),
+    }
 }
 
 pub async fn check(
@@ -31,12 +33,11 @@ pub async fn check(
     lang: Lang,
     cert: PresentedCert,
 ) -> Result<HttpResponse, WebError> {
-    let body = st.views.render(
-        "certificate_check",
-        lang.0,
-        "/certificate",
-        json!({ "title": "smsPASS", "cert": cert.0.as_ref().map(cert_view) }),
-    )?;
+    let page = CertificateCheck {
+        title: "smsPASS",
+        cert: cert.0.as_ref().map(cert_view),
+    };
+    let body = st.views.render_page(lang.0, "/certificate", &page)?;
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(body))
@@ -57,41 +58,33 @@ pub async fn page(
 ) -> Result<HttpResponse, WebError> {
     let p = st.activation.certificate_page(&s.citizen).await?;
     let registered = p.registered;
-    let presented = cert.0.as_ref().map(|c| {
-        let mut v = cert_view(c);
-        v["registered"] = json!(registered
+    let presented = cert.0.as_ref().map(|c| PresentedCertView {
+        cert: cert_view(c),
+        registered: registered
             .iter()
-            .any(|r| r.fingerprint_sha256 == c.fingerprint_sha256));
-        v
+            .any(|r| r.fingerprint_sha256 == c.fingerprint_sha256),
     });
-    let rows: Vec<Value> = registered
+    let rows: Vec<CertRow> = registered
         .iter()
-        .map(|r| {
-            json!({
-                "subject": r.subject,
-                "issuer": r.issuer,
-                "serial": r.serial,
-                "not_after": super::letters::date_time(r.not_after),
-                "registered_at": super::letters::date_time(r.registered_at),
-            })
+        .map(|r| CertRow {
+            subject: &r.subject,
+            issuer: &r.issuer,
+            serial: &r.serial,
+            not_after: super::letters::date_time(r.not_after),
+            registered_at: super::letters::date_time(r.registered_at),
         })
         .collect();
-    render(
-        &st,
-        "account_certificate",
-        lang.0,
-        "/account/certificate",
-        json!({
-            "title": "smsPASS",
-            "citizen": citizen_view(&s),
-            "registered": rows,
-            "presented": presented,
-            "done": q.done.as_deref() == Some("registered"),
-            "can_start_activation": p.can_start_activation,
-            "no_address": !p.has_address,
-            "csrf": s.csrf(&st)?,
-        }),
-    )
+    let page = AccountCertificate {
+        title: "smsPASS",
+        citizen: citizen_view(&s),
+        registered: rows,
+        presented,
+        done: q.done.as_deref() == Some("registered"),
+        can_start_activation: p.can_start_activation,
+        no_address: !p.has_address,
+        csrf: s.csrf(&st)?,
+    };
+    render(&st, lang.0, "/account/certificate", &page)
 }
 
 /// Registers the certificate presented on this connection to the logged-in citizen's account.

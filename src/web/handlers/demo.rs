@@ -1,12 +1,13 @@
 //! Dev-mode demo e-services: a start page and an ACS that shows what the e-service received.
 use crate::web::error::WebError;
 use crate::web::extract::Lang;
+use crate::web::message_keys::demo_name_key;
+use crate::web::pages::DemoPage;
 use crate::web::state::AppState;
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::header;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
-use serde_json::json;
 
 const REQ_COOKIE: &str = "demo_sp_request";
 
@@ -18,11 +19,16 @@ pub async fn index(
     if !st.cfg.dev_mode || !crate::service::demo::NAMES.contains(&name.as_str()) {
         return Ok(HttpResponse::NotFound().finish());
     }
+    let page = DemoPage {
+        title: &name,
+        name: &name,
+        name_key: demo_name_key(&name),
+        result: None,
+        error: None,
+    };
     let body = st
         .views
-        .render("demo", lang.0, &format!("/demo-sp/{name}"), json!({
-            "title": name.as_str(), "name": name.as_str(), "name_key": crate::web::message_keys::demo_name_key(&name), "result": null, "error": null,
-        }))?;
+        .render_page(lang.0, &format!("/demo-sp/{name}"), &page)?;
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(body))
@@ -69,11 +75,16 @@ pub async fn acs(
         Ok(r) => (Some(r), None),
         Err(e) => (None, Some(e.to_string())),
     };
+    let page = DemoPage {
+        title: &name,
+        name: &name,
+        name_key: demo_name_key(&name),
+        result,
+        error,
+    };
     let body = st
         .views
-        .render("demo", lang.0, &format!("/demo-sp/{name}"), json!({
-            "title": name.as_str(), "name": name.as_str(), "name_key": crate::web::message_keys::demo_name_key(&name), "result": result, "error": error,
-        }))?;
+        .render_page(lang.0, &format!("/demo-sp/{name}"), &page)?;
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(body))

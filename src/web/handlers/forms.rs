@@ -2,6 +2,7 @@
 use super::html;
 use crate::web::error::WebError;
 use crate::web::extract::{local_redirect, HasCsrf, LocalPath};
+use crate::web::pages::Page;
 use crate::web::state::AppState;
 use actix_web::HttpResponse;
 use serde::Deserialize;
@@ -51,15 +52,15 @@ pub fn see_other(to: &str) -> HttpResponse {
     local_redirect(&LocalPath::parse_or(Some(to), "/"))
 }
 
-pub fn render(
+/// The page as a 200 HTML response.
+pub fn render<P: Page>(
     st: &AppState,
-    page: &str,
     lang: &str,
     back: &str,
-    data: serde_json::Value,
+    page: &P,
 ) -> Result<HttpResponse, WebError> {
     st.views
-        .render(page, lang, back, data)
+        .render_page(lang, back, page)
         .map(html)
         .map_err(WebError::from)
 }

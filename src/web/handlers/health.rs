@@ -3,6 +3,7 @@ use crate::web::cookies;
 use crate::web::error::WebError;
 use crate::web::extract::{local_redirect, Lang, LocalPath};
 use crate::web::extract_input::BoundedQuery;
+use crate::web::pages::Home;
 use crate::web::state::AppState;
 use crate::web::views::Views;
 use actix_web::http::header;
@@ -12,7 +13,7 @@ use serde_json::json;
 
 pub async fn home(st: web::Data<AppState>, lang: Lang) -> Result<HttpResponse, WebError> {
     st.views
-        .render("home", lang.0, "/", json!({ "title": "pass-idp" }))
+        .render_page(lang.0, "/", &Home { title: "pass-idp" })
         .map(super::html)
         .map_err(WebError::from)
 }

@@ -2,9 +2,9 @@
 use crate::web::error::WebError;
 use crate::web::extract::Lang;
 use crate::web::extract_staff::OperatorSession;
+use crate::web::pages::{LetterLine, OperatorLetters};
 use crate::web::state::AppState;
 use actix_web::{web, HttpResponse};
-use serde_json::json;
 
 /// Rows shown on the page.
 const SHOWN: u64 = 200;
@@ -22,31 +22,25 @@ pub async fn queue(
     lang: Lang,
 ) -> Result<HttpResponse, WebError> {
     let q = st.activation.letter_queue(SHOWN).await?;
-    let rows: Vec<_> = q
+    let rows: Vec<LetterLine> = q
         .recent
         .iter()
-        .map(|l| {
-            json!({
-                "request_ref": l.request_ref,
-                "status": l.status.message_key(),
-                "created_at": date_time(l.created_at),
-                "dispatched_at": l.dispatched_at.map(date_time),
-                "batch": l.batch,
-            })
+        .map(|l| LetterLine {
+            request_ref: &l.request_ref,
+            status: l.status.message_key(),
+            created_at: date_time(l.created_at),
+            dispatched_at: l.dispatched_at.map(date_time),
+            batch: l.batch.as_deref(),
         })
         .collect();
-    let body = st.views.render(
-        "operator_letters",
-        lang.0,
-        "/operator/letters",
-        json!({
-            "title": "Operator",
-            "staff": op.member().display_name,
-            "pending": q.counts.pending,
-            "dispatched": q.counts.dispatched,
-            "letters": rows,
-        }),
-    )?;
+    let page = OperatorLetters {
+        title: "Operator",
+        staff: &op.member().display_name,
+        pending: q.counts.pending,
+        dispatched: q.counts.dispatched,
+        letters: rows,
+    };
+    let body = st.views.render_page(lang.0, "/operator/letters", &page)?;
     Ok(HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .body(body))

@@ -9,9 +9,9 @@ use crate::web::error::WebError;
 use crate::web::extract::{
     local_redirect, ClientAddr, CsrfForm, Lang, PendingLoginGuard, SessionToken,
 };
+use crate::web::pages::{Choose, OtpPage, PasswordPage};
 use crate::web::state::AppState;
 use actix_web::{web, HttpResponse};
-use serde_json::json;
 
 /// Where a finished or cancelled login sends the browser.
 fn next_page(st: &AppState, lang: &str, next: &Next) -> Result<HttpResponse, WebError> {
@@ -46,18 +46,13 @@ pub async fn choose(
         return Ok(see_other("/login/otp"));
     }
     let csrf = st.login.csrf_token(&g.tx_token)?;
-    render(
-        &st,
-        "choose",
-        lang.0,
-        "/login",
-        json!({
-            "title": g.login.sp_name(lang.0),
-            "sp_name": g.login.sp_name(lang.0),
-            "csrf": csrf,
-            "step_up": g.login.is_step_up(),
-        }),
-    )
+    let page = Choose {
+        title: g.login.sp_name(lang.0),
+        sp_name: g.login.sp_name(lang.0),
+        csrf,
+        step_up: g.login.is_step_up(),
+    };
+    render(&st, lang.0, "/login", &page)
 }
 
 fn password_view(
@@ -65,24 +60,19 @@ fn password_view(
     g: &PendingLoginGuard,
     lang: &str,
     username: &str,
-    message: Option<&str>,
+    message: Option<&'static str>,
     extra: &str,
 ) -> Result<HttpResponse, WebError> {
     let csrf = st.login.csrf_token(&g.tx_token)?;
-    render(
-        st,
-        "password",
-        lang,
-        "/login/password",
-        json!({
-            "title": g.login.sp_name(lang),
-            "sp_name": g.login.sp_name(lang),
-            "csrf": csrf,
-            "username": username,
-            "message": message,
-            "message_extra": extra,
-        }),
-    )
+    let page = PasswordPage {
+        title: g.login.sp_name(lang),
+        sp_name: g.login.sp_name(lang),
+        csrf,
+        username,
+        message,
+        message_extra: extra,
+    };
+    render(st, lang, "/login/password", &page)
 }
 
 pub async fn password_page(
@@ -146,25 +136,20 @@ async fn otp_view(
     st: &AppState,
     g: &PendingLoginGuard,
     lang: &str,
-    message: Option<&str>,
+    message: Option<&'static str>,
     extra: &str,
 ) -> Result<HttpResponse, WebError> {
     let csrf = st.login.csrf_token(&g.tx_token)?;
     let phone = st.login.code_phone_masked(&g.login).await?;
-    render(
-        st,
-        "otp",
-        lang,
-        "/login/otp",
-        json!({
-            "title": g.login.sp_name(lang),
-            "sp_name": g.login.sp_name(lang),
-            "csrf": csrf,
-            "phone": phone,
-            "message": message,
-            "message_extra": extra,
-        }),
-    )
+    let page = OtpPage {
+        title: g.login.sp_name(lang),
+        sp_name: g.login.sp_name(lang),
+        csrf,
+        phone,
+        message,
+        message_extra: extra,
+    };
+    render(st, lang, "/login/otp", &page)
 }
 
 pub async fn otp_page(

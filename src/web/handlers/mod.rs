@@ -17,11 +17,11 @@ pub mod sso;
 pub mod staff;
 
 use super::cookies;
+use super::pages::PostPage;
 use super::state::AppState;
 use crate::service::PostForm;
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
-use serde_json::json;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(health::home))
@@ -91,17 +91,13 @@ pub(crate) fn post_page(
             "SAMLResponse is not base64".into(),
         ));
     }
-    let body = st.views.render(
-        "post",
-        lang,
-        "/",
-        json!({
-            "title": form.sp_name,
-            "acs_url": form.acs_url,
-            "saml_response": form.saml_response,
-            "relay_state": form.relay_state,
-        }),
-    )?;
+    let page = PostPage {
+        title: &form.sp_name,
+        acs_url: &form.acs_url,
+        saml_response: &form.saml_response,
+        relay_state: form.relay_state.as_deref(),
+    };
+    let body = st.views.render_page(lang, "/", &page)?;
     let csp = format!(
         "default-src 'none'; style-src 'self'; script-src 'self'; form-action {}; frame-ancestors 'none'; base-uri 'none'",
         origin(&form.acs_url)

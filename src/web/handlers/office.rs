@@ -9,10 +9,10 @@ use crate::web::extract::{ClientAddr, HasCsrf, Lang};
 use crate::web::extract_input::BoundedQuery;
 use crate::web::extract_staff::OfficerSession;
 use crate::web::message_keys::{document_type_key, OfficeMsg};
+use crate::web::pages::{DocType, OfficeHome, OfficeRequestPage};
 use crate::web::state::AppState;
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
-use serde_json::json;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/office", web::get().to(home))
@@ -89,20 +89,15 @@ pub async fn home(
 ) -> Result<HttpResponse, WebError> {
     let query = q.q.clone().unwrap_or_default();
     let found = st.office.office_search(&query).await?;
-    render(
-        &st,
-        "office_home",
-        lang.0,
-        "/office",
-        json!({
-            "title": "pass-idp",
-            "q": query,
-            "searched": !query.trim().is_empty(),
-            "rows": found.requests,
-            "citizens": found.citizens,
-            "who": s.member().display_name,
-        }),
-    )
+    let page = OfficeHome {
+        title: "pass-idp",
+        q: &query,
+        searched: !query.trim().is_empty(),
+        rows: found.requests,
+        citizens: found.citizens,
+        who: &s.member().display_name,
+    };
+    render(&st, lang.0, "/office", &page)
 }
 
 pub async fn request_page(
@@ -115,24 +110,22 @@ pub async fn request_page(
     let r = st.office.office_request(&path).await?;
     let msg = q.msg.as_deref().and_then(OfficeMsg::parse);
     let back = format!("/office/requests/{}", r.reference);
-    let types: Vec<_> = DOCUMENT_TYPES
+    let types: Vec<DocType> = DOCUMENT_TYPES
         .iter()
-        .map(|t| json!({ "value": t, "key": document_type_key(t) }))
+        .map(|t| DocType {
+            value: t,
+            key: document_type_key(t),
+        })
         .collect();
-    render(
-        &st,
-        "office_request",
-        lang.0,
-        &back,
-        json!({
-            "title": "pass-idp",
-            "r": r,
-            "msg": msg.map(OfficeMsg::key),
-            "refused": msg.is_some_and(OfficeMsg::is_failure),
-            "csrf": s.csrf(&st)?,
-            "doc_types": types,
-        }),
-    )
+    let page = OfficeRequestPage {
+        title: "pass-idp",
+        r,
+        msg: msg.map(OfficeMsg::key),
+        refused: msg.is_some_and(OfficeMsg::is_failure),
+        csrf: s.csrf(&st)?,
+        doc_types: types,
+    };
+    render(&st, lang.0, &back, &page)
 }
 
 /// Back to the request page with the outcome; refusals (wrong state, bad input) are shown there too.
@@ -266,97 +259,4 @@ pub async fn citizen_action(
         .office_citizen_action(s.member(), &path, ok.as_str(), &f.reason, addr.0)
         .await;
     after(&path, r, ok)
-}
-
-#[cfg(test)]
-mod tests {
-    use crate::web::message_keys::{document_type_key, OfficeMsg};
-    use crate::web::views::Views;
-    use serde_json::json;
-
-    fn smspass(state: &str, all: bool) -> serde_json::Value {
-        json!({
-            "state": state, "state_key": format!("smspass.state.{state}"),
-            "next_key": format!("smspass.next.{state}"), "reference": "A-7K3M-9Q2P", "path": "A",
-            "phone": "+386•••456", "rejected_reason": "r", "reason": "r", "can_start": all,
-            "can_print_form": all, "can_enter_code": all, "awaiting_sms": all, "can_suspend": all,
-            "can_resume": all, "can_change_phone": all,
-        })
-    }
-
-    #[test]
-    fn activation_and_office_pages_render_in_both_languages() {
-        let Ok(v) = Views::new(false) else {
-            panic!("views")
-        };
-        let states = [
-            "not_requested",
-            "requested",
-            "identity_verified",
-            "code_issued",
-            "active",
-            "suspended",
-            "revoked",
-        ];
-        let r = json!({
-            "id": "1", "reference": "A-7K3M-9Q2P", "path": "A", "status": "open", "created": "t",
-            "citizen_id": "c", "username": "u", "given_name": "G", "family_name": "F", "email": "e@x",
-            "smspass_state": "requested", "smspass_state_key": "smspass.state.requested",
-            "document_type": "id_card", "document_number": "X1", "document_expiry": "2030-01-01",
-            "office": "UE", "checked": "t", "signed": "t", "decided": "t", "reason": "r",
-            "can_check": true, "can_sign": true, "can_approve": true, "can_reject": true,
-            "can_suspend": true, "can_resume": true, "can_revoke": true, "can_reissue": true,
-        });
-        for lang in crate::i18n::LANGS {
-            for state in states {
-                for all in [true, false] {
-                    for page in ["account_activation", "account_phone"] {
-                        let out = v.render(
-                            page,
-                            lang,
-                            "/",
-                            json!({"title": "x", "smspass": smspass(state, all), "sms_phone": "+386•••456",
-                                "csrf": "c", "message": "activation.code_wrong", "message_extra": "2", "ok": false}),
-                        );
-                        assert!(out.is_ok(), "{page}/{lang}/{state}: {out:?}");
-                    }
-                }
-            }
-            let doc_types: Vec<_> = super::DOCUMENT_TYPES
-                .iter()
-                .map(|t| json!({"value": t, "key": document_type_key(t)}))
-                .collect();
-            for (page, data) in [
-                (
-                    "office_home",
-                    json!({"title": "x", "q": "novak", "searched": true, "rows": [r.clone()], "who": "A",
-                        "citizens": [{"id": "c", "username": "u", "given_name": "G", "family_name": "F",
-                        "smspass_state_key": "smspass.state.active"}]}),
-                ),
-                (
-                    "office_home",
-                    json!({"title": "x", "q": "", "searched": true, "rows": [], "who": "A", "citizens": []}),
-                ),
-                (
-                    "account_activation_form",
-                    json!({"title": "x", "form": {"given_name": "Janez", "family_name": "Novak",
-                        "username": "janez", "address_lines": ["Ulica 1", "1000 Ljubljana"],
-                        "email": "j@x", "reference": "A-7K3M-9Q2P", "date": "01. 01. 2026"}}),
-                ),
-            ] {
-                let out = v.render(page, lang, "/", data);
-                assert!(out.is_ok(), "{page}/{lang}: {out:?}");
-            }
-            for m in OfficeMsg::ALL {
-                let out = v.render(
-                    "office_request",
-                    lang,
-                    "/",
-                    json!({"title": "x", "r": r, "msg": m.key(), "refused": false,
-                        "csrf": "c", "doc_types": doc_types}),
-                );
-                assert!(out.is_ok(), "office_request/{lang}/{m:?}: {out:?}");
-            }
-        }
-    }
 }

@@ -1,37 +1,21 @@
 //! The operator area: connected e-services (SP metadata and policy files), change with preview and
 //! diff, history and restore, enable/disable. Every handler requires `OperatorSession`.
+use super::forms::render;
 use crate::service::sp_admin::{self, SpAdminError, SpTarget};
 use crate::web::csrf::{self, CsrfForm};
 use crate::web::error::WebError;
 use crate::web::extract::{HasCsrf, Lang};
 use crate::web::extract_input::BoundedQuery;
 use crate::web::extract_staff::OperatorSession;
+use crate::web::pages::{OperatorEdit, OperatorHistory, OperatorList, OperatorPreview};
 use crate::web::state::AppState;
 use actix_multipart::Multipart;
 use actix_web::{web, HttpResponse};
 use futures_util::StreamExt;
 use serde::Deserialize;
-use serde_json::json;
 
 /// Largest metadata or policy accepted from the form.
 const MAX_FIELD: usize = 1024 * 1024;
-
-fn page(
-    st: &AppState,
-    name: &str,
-    lang: &str,
-    back: &str,
-    data: serde_json::Value,
-) -> Result<HttpResponse, WebError> {
-    st.views
-        .render(name, lang, back, data)
-        .map(|b| {
-            HttpResponse::Ok()
-                .content_type("text/html; charset=utf-8")
-                .body(b)
-        })
-        .map_err(WebError::from)
-}
 
 async fn list_page(
     st: &AppState,
@@ -41,21 +25,16 @@ async fn list_page(
     problem: Option<String>,
 ) -> Result<HttpResponse, WebError> {
     let l = st.sp_admin.sp_list()?;
-    page(
-        st,
-        "operator_list",
-        lang,
-        "/operator",
-        json!({
-            "title": "Operator",
-            "staff": op.member().display_name,
-            "csrf": op.csrf(st)?,
-            "sps": l.services,
-            "broken": l.skipped,
-            "message": message,
-            "problem": problem,
-        }),
-    )
+    let view = OperatorList {
+        title: "Operator",
+        staff: &op.member().display_name,
+        csrf: op.csrf(st)?,
+        sps: l.services,
+        broken: l.skipped,
+        message,
+        problem,
+    };
+    render(st, lang, "/operator", &view)
 }
 
 pub async fn list(
@@ -81,19 +60,14 @@ pub async fn edit(
         Some(e) => sp_admin::current_files(&st.sp_admin, e)?,
         None => (String::new(), None),
     };
-    page(
-        &st,
-        "operator_edit",
-        lang.0,
-        "/operator",
-        json!({
-            "title": "Operator",
-            "csrf": op.csrf(&st)?,
-            "entity": q.entity,
-            "metadata": metadata,
-            "policy": policy.unwrap_or_default(),
-        }),
-    )
+    let view = OperatorEdit {
+        title: "Operator",
+        csrf: op.csrf(&st)?,
+        entity: q.entity.as_deref(),
+        metadata,
+        policy: policy.unwrap_or_default(),
+    };
+    render(&st, lang.0, "/operator", &view)
 }
 
 /// The edit form: pasted metadata, or an uploaded file (which wins), and the policy text.
@@ -171,20 +145,15 @@ pub async fn preview(
     let p =
         st.sp_admin
             .sp_preview_change(&target(&f.entity), &f.metadata, policy_opt(&f.policy))?;
-    page(
-        &st,
-        "operator_preview",
-        lang.0,
-        "/operator",
-        json!({
-            "title": "Operator",
-            "csrf": op.csrf(&st)?,
-            "entity": f.entity,
-            "metadata": f.metadata,
-            "policy": f.policy,
-            "preview": p,
-        }),
-    )
+    let view = OperatorPreview {
+        title: "Operator",
+        csrf: op.csrf(&st)?,
+        entity: f.entity,
+        metadata: f.metadata,
+        policy: f.policy,
+        preview: p,
+    };
+    render(&st, lang.0, "/operator", &view)
 }
 
 #[derive(Deserialize)]
@@ -268,18 +237,13 @@ pub async fn history(
         .ok_or_else(|| WebError::BadRequest("entity missing".into()))?;
     let mut versions = sp_admin::history(&st.sp_admin, &entity)?;
     versions.reverse();
-    page(
-        &st,
-        "operator_history",
-        lang.0,
-        "/operator",
-        json!({
-            "title": "Operator",
-            "csrf": op.csrf(&st)?,
-            "entity": entity,
-            "versions": versions,
-        }),
-    )
+    let view = OperatorHistory {
+        title: "Operator",
+        csrf: op.csrf(&st)?,
+        entity,
+        versions,
+    };
+    render(&st, lang.0, "/operator", &view)
 }
 
 #[derive(Deserialize)]

@@ -9,10 +9,10 @@ use crate::web::error::WebError;
 use crate::web::extract::{local_redirect, ClientAddr, Lang};
 use crate::web::extract_input::BoundedQuery;
 use crate::web::extract_staff::{staff_next, StaffLoginGuard, StaffSession};
+use crate::web::pages::{StaffArea, StaffHome, StaffLogin, StaffOtp};
 use crate::web::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
-use serde_json::json;
 
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.route("/staff", web::get().to(home))
@@ -43,22 +43,17 @@ fn login_view(
     tx_token: &str,
     lang: &str,
     username: &str,
-    message: Option<&str>,
+    message: Option<&'static str>,
     extra: &str,
 ) -> Result<HttpResponse, WebError> {
-    render(
-        st,
-        "staff_login",
-        lang,
-        "/staff/login",
-        json!({
-            "title": "pass-idp",
-            "csrf": st.staff.staff_csrf_token(tx_token)?,
-            "username": username,
-            "message": message,
-            "message_extra": extra,
-        }),
-    )
+    let page = StaffLogin {
+        title: "pass-idp",
+        csrf: st.staff.staff_csrf_token(tx_token)?,
+        username,
+        message,
+        message_extra: extra,
+    };
+    render(st, lang, "/staff/login", &page)
 }
 
 /// Opens a new staff login transaction and shows the username/password form.
@@ -131,21 +126,16 @@ fn otp_view(
     st: &AppState,
     g: &StaffLoginGuard,
     lang: &str,
-    message: Option<&str>,
+    message: Option<&'static str>,
     extra: &str,
 ) -> Result<HttpResponse, WebError> {
-    render(
-        st,
-        "staff_otp",
-        lang,
-        "/staff/login/otp",
-        json!({
-            "title": "pass-idp",
-            "csrf": st.staff.staff_csrf_token(&g.tx_token)?,
-            "message": message,
-            "message_extra": extra,
-        }),
-    )
+    let page = StaffOtp {
+        title: "pass-idp",
+        csrf: st.staff.staff_csrf_token(&g.tx_token)?,
+        message,
+        message_extra: extra,
+    };
+    render(st, lang, "/staff/login/otp", &page)
 }
 
 pub async fn otp_page(
@@ -240,7 +230,7 @@ pub async fn home(
     lang: Lang,
 ) -> Result<HttpResponse, WebError> {
     let m = s.member();
-    let areas: Vec<_> = m
+    let areas: Vec<StaffArea> = m
         .roles
         .iter()
         .map(|r| {
@@ -249,24 +239,19 @@ pub async fn home(
                 Role::Operator => ("/operator", "staff.area.operator"),
                 Role::Auditor => ("/audit", "staff.area.auditor"),
             };
-            json!({ "href": href, "key": key })
+            StaffArea { href, key }
         })
         .collect();
     let roles: Vec<_> = m.roles.iter().map(|r| r.message_key()).collect();
-    render(
-        &st,
-        "staff_home",
-        lang.0,
-        "/staff",
-        json!({
-            "title": "pass-idp",
-            "display_name": m.display_name,
-            "username": m.username.as_str(),
-            "roles": roles,
-            "areas": areas,
-            "csrf": s.csrf(&st)?,
-        }),
-    )
+    let page = StaffHome {
+        title: "pass-idp",
+        display_name: &m.display_name,
+        username: m.username.as_str(),
+        roles,
+        areas,
+        csrf: s.csrf(&st)?,
+    };
+    render(&st, lang.0, "/staff", &page)
 }
 
 pub async fn logout(
