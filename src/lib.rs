@@ -22,5 +22,5 @@ pub fn app_state(services: &service::Services) -> Result<AppState, bootstrap::In
     let dev = services.ports.cfg.dev_mode && cfg!(debug_assertions);
     let views =
         web::views::Views::new(dev).map_err(|e| bootstrap::InitError::Views(e.to_string()))?;
-    Ok(AppState::new(&services, views))
+    Ok(AppState::new(services, views))
 }
