@@ -135,6 +135,8 @@ pub enum AuditKind {
     SmsPassRevoked,
     SmsPassLapsed,
     SmsPassPhoneChanged,
+    /// A code was not sent: an SMS limit (`[sms.limits]`) or a country not allowed.
+    SmsLimited,
 }
 
 impl AuditKind {
@@ -201,6 +203,7 @@ impl AuditKind {
             AuditKind::SmsPassRevoked => "smspass.revoked",
             AuditKind::SmsPassLapsed => "smspass.lapsed",
             AuditKind::SmsPassPhoneChanged => "smspass.phone_changed",
+            AuditKind::SmsLimited => "sms.limited",
         }
     }
 }

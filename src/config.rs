@@ -159,8 +159,11 @@ pub struct SmsConfig {
     /// `outbox` (JSON lines file, development and tests).
     pub provider: String,
     pub outbox_path: PathBuf,
-    /// Country code for national numbers, digits only.
+    /// Country code for national numbers, digits only; also the home country (no per-country limit).
     pub default_country_code: String,
+    /// Country codes that phones may have and codes are sent to.
+    pub allowed_country_codes: Vec<String>,
+    pub limits: SmsLimitsConfig,
 }
 
 impl Default for SmsConfig {
@@ -169,6 +172,48 @@ impl Default for SmsConfig {
             provider: "outbox".into(),
             outbox_path: PathBuf::from("var/sms-outbox.jsonl"),
             default_country_code: "386".into(),
+            allowed_country_codes: vec!["386".into()],
+            limits: SmsLimitsConfig::default(),
+        }
+    }
+}
+
+impl SmsConfig {
+    /// A phone number typed for smsPASS: national numbers get the default country code; only
+    /// allowed countries and personal numbers (no short, premium-rate or service numbers).
+    pub fn parse_phone(
+        &self,
+        raw: &str,
+    ) -> Result<crate::domain::ids::PhoneNumber, crate::domain::ids::IdError> {
+        crate::domain::ids::PhoneNumber::parse_personal(
+            raw,
+            &self.default_country_code,
+            &self.allowed_country_codes,
+        )
+    }
+}
+
+/// `[sms.limits]`: codes sent, counted in the database over all nodes and all purposes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SmsLimitsConfig {
+    /// Codes to one phone number per hour.
+    pub phone_per_hour: i64,
+    /// Codes to one phone number per 24 hours.
+    pub phone_per_day: i64,
+    /// Codes asked for from one client address per hour.
+    pub address_per_hour: i64,
+    /// Codes to all numbers of one country code other than the home country per 24 hours.
+    pub country_per_day: i64,
+}
+
+impl Default for SmsLimitsConfig {
+    fn default() -> Self {
+        Self {
+            phone_per_hour: 6,
+            phone_per_day: 20,
+            address_per_hour: 30,
+            country_per_day: 200,
         }
     }
 }
@@ -415,6 +460,27 @@ impl Config {
                 .all(|c| c.is_ascii_digit())
         {
             return Err(invalid("sms.default_country_code", "digits only, e.g. 386"));
+        }
+        let digits =
+            |c: &String| (1..=3).contains(&c.len()) && c.chars().all(|d| d.is_ascii_digit());
+        if self.sms.allowed_country_codes.is_empty()
+            || !self.sms.allowed_country_codes.iter().all(digits)
+        {
+            return Err(invalid(
+                "sms.allowed_country_codes",
+                "one or more country codes, digits only, e.g. [\"386\"]",
+            ));
+        }
+        let l = &self.sms.limits;
+        for (key, v) in [
+            ("sms.limits.phone_per_hour", l.phone_per_hour),
+            ("sms.limits.phone_per_day", l.phone_per_day),
+            ("sms.limits.address_per_hour", l.address_per_hour),
+            ("sms.limits.country_per_day", l.country_per_day),
+        ] {
+            if !(1..=1_000_000).contains(&v) {
+                return Err(invalid(key, "must be 1-1000000"));
+            }
         }
         account::validate_mail(&self.mail, self.dev_mode)?;
         account::validate(&self.account)?;

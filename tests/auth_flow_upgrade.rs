@@ -87,8 +87,8 @@ async fn logins_in_progress_survive_the_move_to_flow_tables() {
         let db = sea_orm::Database::connect(&app.services.ports.cfg.database_url)
             .await
             .unwrap();
-        // Back to the previous schema (m0010 reverted).
-        migration::Migrator::down(&db, Some(1)).await.unwrap();
+        // Back to the schema before m0010 (m0011 and m0010 reverted; `up` below runs both again).
+        migration::Migrator::down(&db, Some(2)).await.unwrap();
         let now = app.services.ports.now_ms();
         let later = now + 600_000;
 

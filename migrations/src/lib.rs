@@ -12,6 +12,7 @@ mod m0007_search_names;
 mod m0008_search_fold;
 mod m0009_storage_probe;
 mod m0010_auth_flows;
+mod m0011_sms_sends;
 
 pub use m0007_search_names::search_text;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0008_search_fold::Migration),
             Box::new(m0009_storage_probe::Migration),
             Box::new(m0010_auth_flows::Migration),
+            Box::new(m0011_sms_sends::Migration),
         ]
     }
 }

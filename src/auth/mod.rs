@@ -17,6 +17,7 @@ pub mod otp;
 pub mod password;
 pub mod password_policy;
 pub mod session;
+pub mod sms_limit;
 pub mod tokens;
 
 use std::fmt;

@@ -4,7 +4,7 @@ use crate::audit::{AuditEvent, AuditKind};
 use crate::auth::password_policy;
 use crate::auth::Secret;
 use crate::domain::citizen::Citizen;
-use crate::domain::ids::{CitizenId, PhoneNumber, Username};
+use crate::domain::ids::{CitizenId, Username};
 use crate::storage::{NewCitizen, StorageError};
 
 #[derive(Debug, thiserror::Error)]
@@ -73,7 +73,9 @@ impl Citizens {
         };
         let phone = match i.phone.as_deref() {
             Some(p) => Some(
-                PhoneNumber::parse(p, &self.cfg.sms.default_country_code)
+                self.cfg
+                    .sms
+                    .parse_phone(p)
                     .map_err(|e| CitizenError::Invalid(e.to_string()))?,
             ),
             None => None,
@@ -127,7 +129,10 @@ impl Citizens {
         actor: &str,
     ) -> Result<Citizen, CitizenError> {
         let c = self.citizen_by_username(username).await?;
-        let p = PhoneNumber::parse(phone, &self.cfg.sms.default_country_code)
+        let p = self
+            .cfg
+            .sms
+            .parse_phone(phone)
             .map_err(|e| CitizenError::Invalid(e.to_string()))?;
         let ev = AuditEvent::new(AuditKind::PhoneSet)
             .actor(actor)

@@ -28,6 +28,8 @@ pub(crate) enum Sent {
     Locked {
         until_ms: i64,
     },
+    /// An SMS limit (or the number's country) refused it; nothing was sent.
+    Limited(crate::auth::sms_limit::SmsLimited),
 }
 
 /// A guess that was counted; `locks_until` is set when it was the last one the limit allows.

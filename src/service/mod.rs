@@ -39,6 +39,7 @@ pub struct Metrics {
     pub logins: prometheus::IntCounterVec,
     pub assertions: prometheus::IntCounterVec,
     pub sms_sent: prometheus::IntCounter,
+    pub sms_limited: prometheus::IntCounterVec,
     pub refused_requests: prometheus::IntCounterVec,
 }
 
@@ -61,6 +62,13 @@ impl Metrics {
             &["via"],
         )?;
         let sms_sent = IntCounter::new("passidp_sms_sent_total", "One-time codes sent")?;
+        let sms_limited = IntCounterVec::new(
+            Opts::new(
+                "passidp_sms_limited_total",
+                "One-time codes not sent, by the SMS limit that refused them",
+            ),
+            &["limit"],
+        )?;
         let refused_requests = IntCounterVec::new(
             Opts::new(
                 "passidp_refused_requests_total",
@@ -71,12 +79,14 @@ impl Metrics {
         registry.register(Box::new(logins.clone()))?;
         registry.register(Box::new(assertions.clone()))?;
         registry.register(Box::new(sms_sent.clone()))?;
+        registry.register(Box::new(sms_limited.clone()))?;
         registry.register(Box::new(refused_requests.clone()))?;
         Ok(Self {
             registry,
             logins,
             assertions,
             sms_sent,
+            sms_limited,
             refused_requests,
         })
     }

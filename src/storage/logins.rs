@@ -192,6 +192,7 @@ impl Store {
             .await?
             .rows_affected;
         n += self.purge_flows(now_ms).await?;
+        n += self.purge_sms_sends(now_ms).await?;
         n += throttle::Entity::delete_many()
             .filter(throttle::Column::LockedUntil.lt(now_ms))
             .exec(&self.db)

@@ -20,6 +20,8 @@ mod logins;
 pub use logins::ThrottleTake;
 mod rate;
 mod sessions;
+mod sms_sends;
+pub use sms_sends::{SmsCounted, SmsQuota, SmsQuotaFull, SmsSendRecord};
 mod types;
 
 pub use types::*;

@@ -3,6 +3,8 @@
 //! [`runtime_keys`] can list every key code may build, and a test checks each in every catalog.
 //! (Keys written literally in templates are checked by `i18n`'s own test.)
 use crate::auth::password_policy::PolicyRefusal;
+use crate::auth::sms_limit::SmsLimit;
+use crate::domain::ids::IdError;
 use crate::domain::smspass;
 use crate::domain::staff::Role;
 use crate::service::demo::NAMES as DEMO_NAMES;
@@ -113,6 +115,12 @@ pub fn runtime_keys() -> Vec<String> {
         PolicyRefusal::ALL
             .iter()
             .map(|r| r.message_key().to_string()),
+    );
+    keys.extend(SmsLimit::ALL.iter().map(|l| l.message_key().to_string()));
+    keys.extend(
+        IdError::PHONE_REFUSALS
+            .iter()
+            .map(|e| e.phone_message_key().to_string()),
     );
     keys.extend(super::error::WebError::message_keys().map(str::to_string));
     keys

@@ -4,8 +4,9 @@ use super::codes;
 use super::phone::{Checked, PhoneCodeTo, ACTIVATE, CHANGE};
 use super::{Activation, ActivationError};
 use crate::audit::{AuditEvent, AuditKind};
+use crate::auth::sms_limit::SmsLimited;
 use crate::domain::citizen::Citizen;
-use crate::domain::ids::PhoneNumber;
+use crate::domain::ids::IdError;
 use crate::domain::smspass::Action;
 use crate::service::code_lock::Sent;
 
@@ -25,6 +26,8 @@ pub enum CodeOutcome {
     /// Already used (smsPASS was activated with it).
     Used,
     BadPhone,
+    /// A well-formed number that cannot be used (its country, or not a personal number).
+    PhoneRefused(IdError),
     /// The account is not waiting for an activation code.
     NotExpected,
     /// Too many wrong SMS codes for this account lately: no code is sent until then (ms); the
@@ -32,6 +35,8 @@ pub enum CodeOutcome {
     CodeLocked {
         until_ms: i64,
     },
+    /// An SMS limit (or the number's country) refused the code; nothing was sent.
+    SmsLimited(SmsLimited),
 }
 
 /// What happened to a phone-verification code.
@@ -52,6 +57,8 @@ pub enum PhoneOutcome {
     Locked {
         until_ms: i64,
     },
+    /// An SMS limit (or the number's country) refused the code; nothing was sent.
+    SmsLimited(SmsLimited),
     NotExpected,
 }
 
@@ -88,8 +95,10 @@ impl Activation {
         if c.smspass.code() != "code_issued" {
             return Ok(CodeOutcome::NotExpected);
         }
-        let Ok(phone) = PhoneNumber::parse(typed_phone, &self.cfg.sms.default_country_code) else {
-            return Ok(CodeOutcome::BadPhone);
+        let phone = match self.cfg.sms.parse_phone(typed_phone) {
+            Ok(p) => p,
+            Err(IdError::BadPhone | IdError::BadUsername) => return Ok(CodeOutcome::BadPhone),
+            Err(e) => return Ok(CodeOutcome::PhoneRefused(e)),
         };
         let Some(code) = self.store.activation_code_for(&req.id).await? else {
             return Ok(CodeOutcome::NotExpected);
@@ -137,6 +146,7 @@ impl Activation {
                     phone_masked: phone.masked(),
                 },
                 Sent::Locked { until_ms } => CodeOutcome::CodeLocked { until_ms },
+                Sent::Limited(l) => CodeOutcome::SmsLimited(l),
             },
         )
     }
@@ -292,8 +302,10 @@ impl Activation {
         let Some(old) = c.smspass.login_phone() else {
             return Ok(CodeOutcome::NotExpected);
         };
-        let Ok(phone) = PhoneNumber::parse(typed_phone, &self.cfg.sms.default_country_code) else {
-            return Ok(CodeOutcome::BadPhone);
+        let phone = match self.cfg.sms.parse_phone(typed_phone) {
+            Ok(p) => p,
+            Err(IdError::BadPhone | IdError::BadUsername) => return Ok(CodeOutcome::BadPhone),
+            Err(e) => return Ok(CodeOutcome::PhoneRefused(e)),
         };
         if &phone == old {
             return Ok(CodeOutcome::BadPhone);
@@ -309,6 +321,7 @@ impl Activation {
                     phone_masked: phone.masked(),
                 },
                 Sent::Locked { until_ms } => CodeOutcome::CodeLocked { until_ms },
+                Sent::Limited(l) => CodeOutcome::SmsLimited(l),
             },
         )
     }

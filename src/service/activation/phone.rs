@@ -197,6 +197,7 @@ impl Activation {
             CodeResend::Sent => PhoneOutcome::Resent,
             CodeResend::Refused { wait_secs } => PhoneOutcome::ResendRefused { wait_secs },
             CodeResend::Locked { until_ms } => PhoneOutcome::Locked { until_ms },
+            CodeResend::Limited(l) => PhoneOutcome::SmsLimited(l),
         })
     }
 

@@ -3,14 +3,15 @@
 //! database before the code is compared, and spends a right code once.
 use super::purposes::code_audit;
 use super::{AuthnError, Flow};
-use crate::audit::AuditEvent;
+use crate::audit::{AuditEvent, AuditKind};
 use crate::auth::flow::{AfterWrong, ChallengePolicy, ChallengeState, NotCheckable};
 use crate::auth::lockout::CodeHolder;
 use crate::auth::otp;
+use crate::auth::sms_limit::{self, SmsLimited, SmsScope};
 use crate::domain::ids::PhoneNumber;
 use crate::service::code_lock::{Guess, Sent};
 use crate::service::Authn;
-use crate::storage::ChallengeRecord;
+use crate::storage::{ChallengeRecord, SmsCounted, SmsQuota, SmsSendRecord};
 
 /// Whose code, for which flow, to which phone. `audit` names who and from where (its kind is set
 /// per record).
@@ -33,6 +34,8 @@ pub(crate) enum CodeResend {
     Locked {
         until_ms: i64,
     },
+    /// An SMS limit refused it.
+    Limited(SmsLimited),
 }
 
 /// The answer to a typed code.
@@ -92,6 +95,9 @@ impl Authn {
         let policy = self.challenge_policy();
         let now = self.clock.now();
         let now_ms = now.timestamp_millis();
+        if let Some(limited) = self.sms_limited(to, now_ms).await? {
+            return Ok(Sent::Limited(limited));
+        }
         let code = otp::generate(&self.rng, policy.digits);
         let rec = ChallengeRecord {
             id: uuid::Uuid::new_v4().to_string(),
@@ -147,7 +153,61 @@ impl Authn {
         Ok(match self.send_flow_code(to, send_no, lang).await? {
             Sent::Yes => CodeResend::Sent,
             Sent::Locked { until_ms } => CodeResend::Locked { until_ms },
+            Sent::Limited(l) => CodeResend::Limited(l),
         })
+    }
+
+    /// Counts the code in the SMS limits (`[sms.limits]`), or refuses it with an audit record and
+    /// the `passidp_sms_limited_total` counter.
+    async fn sms_limited(
+        &self,
+        to: &CodeTo<'_>,
+        now_ms: i64,
+    ) -> Result<Option<SmsLimited>, AuthnError> {
+        let refused = match sms_limit::rules_for(&self.cfg.sms, to.phone) {
+            Err(l) => l,
+            Ok(rules) => {
+                let quotas: Vec<SmsQuota> = rules
+                    .iter()
+                    .map(|r| SmsQuota {
+                        counted: match r.scope {
+                            SmsScope::Phone => SmsCounted::Phone,
+                            SmsScope::Address => SmsCounted::Address,
+                            SmsScope::CountryCode => SmsCounted::CountryCode,
+                        },
+                        window_ms: r.window_ms,
+                        max: r.max,
+                    })
+                    .collect();
+                let rec = SmsSendRecord {
+                    id: uuid::Uuid::new_v4().to_string(),
+                    phone: to.phone.as_str().to_string(),
+                    country_code: to.phone.country_code().to_string(),
+                    client_addr: to.audit.client_addr.clone(),
+                    sent_at: now_ms,
+                };
+                let full = match self.store.sms_send_take(&rec, &quotas).await? {
+                    Ok(()) => return Ok(None),
+                    Err(full) => full,
+                };
+                let Some(rule) = rules.get(full.index) else {
+                    return Err(AuthnError::Corrupt(to.flow.id.clone(), "sms quota".into()));
+                };
+                SmsLimited {
+                    limit: rule.limit,
+                    until_ms: Some(full.until_ms),
+                }
+            }
+        };
+        self.metrics
+            .sms_limited
+            .with_label_values(&[refused.limit.as_str()])
+            .inc();
+        let ev = with_kind(&to.audit, AuditKind::SmsLimited).detail(serde_json::json!({
+            "limit": refused.limit.as_str(), "to": to.phone.masked(),
+            "purpose": to.flow.purpose.kind(), "until": refused.until_ms }));
+        self.store.audit(&ev, now_ms).await?;
+        Ok(Some(refused))
     }
 
     /// The phone the flow's newest code went to.

@@ -3,6 +3,7 @@ use super::Finished;
 use super::{LoginError, PendingLogin};
 use crate::audit::{AuditEvent, AuditKind};
 use crate::auth::lockout::CodeHolder;
+use crate::auth::sms_limit::SmsLimited;
 use crate::domain::ids::PhoneNumber;
 use crate::domain::loa::Level;
 use crate::domain::local_path::LocalPath;
@@ -34,6 +35,8 @@ pub enum OtpOutcome {
     Locked {
         until_ms: i64,
     },
+    /// An SMS limit (or the number's country) refused the code; nothing was sent.
+    SmsLimited(SmsLimited),
     /// The password step has not been done in this transaction.
     NeedPassword,
     SmsPassInactive,
@@ -131,6 +134,7 @@ impl Login {
             CodeResend::Sent => OtpOutcome::Resent,
             CodeResend::Refused { wait_secs } => OtpOutcome::ResendRefused { wait_secs },
             CodeResend::Locked { until_ms } => OtpOutcome::Locked { until_ms },
+            CodeResend::Limited(l) => OtpOutcome::SmsLimited(l),
         })
     }
 

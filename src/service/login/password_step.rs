@@ -2,6 +2,7 @@
 use super::{Finished, LoginError, PendingLogin};
 use crate::audit::{AuditEvent, AuditKind};
 use crate::auth::flow::{Principal, PrincipalKind};
+use crate::auth::sms_limit::SmsLimited;
 use crate::auth::Secret;
 use crate::domain::ids::Username;
 use crate::domain::loa::Level;
@@ -25,6 +26,8 @@ pub enum PasswordOutcome {
     /// The password is right but too many wrong SMS codes were typed for this account lately: no
     /// code is sent until the lock ends (ms).
     CodeLocked { until_ms: i64 },
+    /// An SMS limit (or the number's country) refused the code; nothing was sent.
+    SmsLimited(SmsLimited),
 }
 
 impl Login {
@@ -153,6 +156,7 @@ impl Login {
             {
                 Sent::Yes => PasswordOutcome::CodeSent,
                 Sent::Locked { until_ms } => PasswordOutcome::CodeLocked { until_ms },
+                Sent::Limited(l) => PasswordOutcome::SmsLimited(l),
             },
         )
     }

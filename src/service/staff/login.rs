@@ -6,6 +6,7 @@ use crate::audit::{AuditEvent, AuditKind};
 use crate::auth::flow::{Principal, PrincipalKind, Purpose};
 use crate::auth::lockout::CodeHolder;
 use crate::auth::session::{is_valid, SessionTimes};
+use crate::auth::sms_limit::SmsLimited;
 use crate::auth::tokens::ct_eq;
 use crate::auth::Secret;
 use crate::domain::ids::Username;
@@ -34,6 +35,8 @@ pub enum StaffPasswordOutcome {
     CodeLocked {
         until_ms: i64,
     },
+    /// An SMS limit (or the number's country) refused the code; nothing was sent.
+    SmsLimited(SmsLimited),
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -59,6 +62,8 @@ pub enum StaffCodeOutcome {
     Locked {
         until_ms: i64,
     },
+    /// An SMS limit (or the number's country) refused the code; nothing was sent.
+    SmsLimited(SmsLimited),
     NeedPassword,
 }
 
@@ -192,6 +197,7 @@ impl Staff {
         Ok(match self.authn.send_flow_code(&to, 1, lang).await? {
             Sent::Yes => StaffPasswordOutcome::CodeSent,
             Sent::Locked { until_ms } => StaffPasswordOutcome::CodeLocked { until_ms },
+            Sent::Limited(l) => StaffPasswordOutcome::SmsLimited(l),
         })
     }
 
@@ -217,6 +223,7 @@ impl Staff {
             CodeResend::Sent => StaffCodeOutcome::Resent,
             CodeResend::Refused { wait_secs } => StaffCodeOutcome::ResendRefused { wait_secs },
             CodeResend::Locked { until_ms } => StaffCodeOutcome::Locked { until_ms },
+            CodeResend::Limited(l) => StaffCodeOutcome::SmsLimited(l),
         })
     }
 

@@ -8,7 +8,7 @@ use super::Staff;
 use crate::audit::{AuditEvent, AuditKind};
 use crate::auth::password_policy;
 use crate::auth::Secret;
-use crate::domain::ids::{PhoneNumber, Username};
+use crate::domain::ids::Username;
 use crate::domain::staff::{Role, Roles, StaffMember};
 use crate::storage::StorageError;
 
@@ -86,7 +86,10 @@ impl Staff {
                 "a display name is required (max 200 characters)".into(),
             ));
         }
-        let phone = PhoneNumber::parse(&i.phone, &self.cfg.sms.default_country_code)
+        let phone = self
+            .cfg
+            .sms
+            .parse_phone(&i.phone)
             .map_err(|e| StaffError::Invalid(e.to_string()))?;
         let roles = i
             .roles

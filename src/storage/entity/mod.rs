@@ -10,6 +10,7 @@ pub mod email_token;
 pub mod letter;
 pub mod seen_request;
 pub mod session_participant;
+pub mod sms_send;
 pub mod sso_session;
 pub mod staff;
 pub mod staff_session;

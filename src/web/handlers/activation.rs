@@ -1,7 +1,7 @@
 //! The citizen's smsPASS pages: start activation (path A) and print the request form, continue with
 //! the activation code and a phone number, confirm the number by SMS; suspend and resume; change the
 //! phone (needs an smsPASS-level login: `SmsPassSession`).
-use super::forms::{minutes_left, render, see_other, CsrfOnly, OtpForm};
+use super::forms::{minutes_left, render, see_other, sms_limited_message, CsrfOnly, OtpForm};
 use crate::service::activation::{CodeOutcome, PhoneOutcome};
 use crate::web::csrf::{self, CsrfForm};
 use crate::web::error::WebError;
@@ -62,6 +62,8 @@ fn code_msg(o: &CodeOutcome, now_ms: i64) -> (&'static str, String) {
         CodeOutcome::Expired => ("activation.code_expired", String::new()),
         CodeOutcome::Used => ("activation.code_used", String::new()),
         CodeOutcome::BadPhone => ("activation.bad_phone", String::new()),
+        CodeOutcome::PhoneRefused(e) => (e.phone_message_key(), String::new()),
+        CodeOutcome::SmsLimited(l) => sms_limited_message(l),
         CodeOutcome::NotExpected => ("activation.not_expected", String::new()),
     }
 }
@@ -69,6 +71,7 @@ fn code_msg(o: &CodeOutcome, now_ms: i64) -> (&'static str, String) {
 fn phone_msg(o: &PhoneOutcome, now_ms: i64) -> (&'static str, String) {
     match o {
         PhoneOutcome::Locked { until_ms } => ("otp.locked", minutes_left(now_ms, *until_ms)),
+        PhoneOutcome::SmsLimited(l) => sms_limited_message(l),
         PhoneOutcome::Done => ("activation.done", String::new()),
         PhoneOutcome::Wrong { attempts_left } => ("otp.wrong", attempts_left.to_string()),
         PhoneOutcome::Expired => ("otp.expired", String::new()),

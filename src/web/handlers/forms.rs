@@ -1,5 +1,6 @@
 //! Form types and small response helpers shared by the citizen and the staff login pages.
 use super::html;
+use crate::auth::sms_limit::SmsLimited;
 use crate::web::error::WebError;
 use crate::web::extract::{local_redirect, HasCsrf, LocalPath};
 use crate::web::pages::Page;
@@ -63,4 +64,50 @@ pub fn render<P: Page>(
         .render_page(lang, back, page)
         .map(html)
         .map_err(WebError::from)
+}
+
+/// The message for a code an SMS limit refused: its key and, when a code may be sent again, from
+/// when ("HH:MM", Slovenian time).
+pub fn sms_limited_message(l: &SmsLimited) -> (&'static str, String) {
+    let extra = l.until_ms.map(slovenian_hh_mm).unwrap_or_default();
+    (l.limit.message_key(), extra)
+}
+
+/// A moment as "HH:MM" in Central European time (CEST from the last Sunday of March to the last
+/// Sunday of October, at 01:00 UTC).
+pub fn slovenian_hh_mm(ms: i64) -> String {
+    use chrono::{Datelike, Duration, NaiveDate, TimeZone, Utc};
+    let Some(utc) = Utc.timestamp_millis_opt(ms).single() else {
+        return String::new();
+    };
+    let switch = |month: u32| {
+        let last = NaiveDate::from_ymd_opt(utc.year(), month, 31)
+            .and_then(|d| {
+                let back = d.weekday().num_days_from_sunday();
+                d.checked_sub_signed(Duration::days(i64::from(back)))
+            })
+            .and_then(|d| d.and_hms_opt(1, 0, 0));
+        last.map(|t| Utc.from_utc_datetime(&t))
+    };
+    let summer = match (switch(3), switch(10)) {
+        (Some(start), Some(end)) => utc >= start && utc < end,
+        _ => false,
+    };
+    let local = utc + Duration::hours(if summer { 2 } else { 1 });
+    local.format("%H:%M").to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::slovenian_hh_mm;
+
+    #[test]
+    fn times_are_shown_in_slovenian_time() {
+        // 2026-01-15 12:00 UTC is 13:00 CET; 2026-07-15 12:00 UTC is 14:00 CEST.
+        assert_eq!(slovenian_hh_mm(1_768_478_400_000), "13:00");
+        assert_eq!(slovenian_hh_mm(1_784_116_800_000), "14:00");
+        // Summer time starts on 2026-03-29 at 01:00 UTC.
+        assert_eq!(slovenian_hh_mm(1_774_745_940_000), "01:59");
+        assert_eq!(slovenian_hh_mm(1_774_746_000_000), "03:00");
+    }
 }

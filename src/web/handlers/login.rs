@@ -1,5 +1,7 @@
 //! The login pages: method choice, password, SMS code, cancel.
-use super::forms::{minutes_left, render, see_other, CsrfOnly, OtpForm, PasswordForm};
+use super::forms::{
+    minutes_left, render, see_other, sms_limited_message, CsrfOnly, OtpForm, PasswordForm,
+};
 use super::{clear_tx, post_page};
 use crate::auth::Secret;
 use crate::service::login::{Finished, Next, OtpOutcome, PasswordOutcome};
@@ -129,6 +131,10 @@ pub async fn password_submit(
             let extra = minutes_left(st.login.now_ms(), until_ms);
             password_view(&st, &g, lang.0, &user, Some("otp.locked"), &extra)
         }
+        PasswordOutcome::SmsLimited(l) => {
+            let (key, extra) = sms_limited_message(&l);
+            password_view(&st, &g, lang.0, &user, Some(key), &extra)
+        }
     }
 }
 
@@ -166,6 +172,7 @@ pub async fn otp_page(
 fn otp_message(o: &OtpOutcome, now_ms: i64) -> (&'static str, String) {
     match o {
         OtpOutcome::Locked { until_ms } => ("otp.locked", minutes_left(now_ms, *until_ms)),
+        OtpOutcome::SmsLimited(l) => sms_limited_message(l),
         OtpOutcome::Wrong { attempts_left } => ("otp.wrong", attempts_left.to_string()),
         OtpOutcome::Expired => ("otp.expired", String::new()),
         OtpOutcome::Voided { can_resend: true } => ("otp.voided", String::new()),

@@ -1,5 +1,7 @@
 //! Staff login (password + SMS code), the staff home page and logout.
-use super::forms::{minutes_left, render, see_other, CsrfOnly, OtpForm, PasswordForm};
+use super::forms::{
+    minutes_left, render, see_other, sms_limited_message, CsrfOnly, OtpForm, PasswordForm,
+};
 use crate::auth::Secret;
 use crate::domain::staff::Role;
 use crate::service::staff::{StaffCodeOutcome, StaffPasswordOutcome};
@@ -119,6 +121,10 @@ pub async fn login_submit(
             let extra = minutes_left(st.staff.now_ms(), until_ms);
             login_view(&st, &g.tx_token, lang.0, &user, Some("otp.locked"), &extra)
         }
+        StaffPasswordOutcome::SmsLimited(l) => {
+            let (key, extra) = sms_limited_message(&l);
+            login_view(&st, &g.tx_token, lang.0, &user, Some(key), &extra)
+        }
     }
 }
 
@@ -152,6 +158,7 @@ pub async fn otp_page(
 fn code_message(o: &StaffCodeOutcome, now_ms: i64) -> (&'static str, String) {
     match o {
         StaffCodeOutcome::Locked { until_ms } => ("otp.locked", minutes_left(now_ms, *until_ms)),
+        StaffCodeOutcome::SmsLimited(l) => sms_limited_message(l),
         StaffCodeOutcome::Wrong { attempts_left } => ("otp.wrong", attempts_left.to_string()),
         StaffCodeOutcome::Expired => ("otp.expired", String::new()),
         StaffCodeOutcome::Voided { can_resend: true } => ("otp.voided", String::new()),
