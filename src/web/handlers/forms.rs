@@ -73,28 +73,16 @@ pub fn sms_limited_message(l: &SmsLimited) -> (&'static str, String) {
     (l.limit.message_key(), extra)
 }
 
-/// A moment as "HH:MM" in Central European time (CEST from the last Sunday of March to the last
-/// Sunday of October, at 01:00 UTC).
+/// A moment as "HH:MM" in Slovenian time (Europe/Ljubljana, from the tz database).
 pub fn slovenian_hh_mm(ms: i64) -> String {
-    use chrono::{Datelike, Duration, NaiveDate, TimeZone, Utc};
-    let Some(utc) = Utc.timestamp_millis_opt(ms).single() else {
-        return String::new();
-    };
-    let switch = |month: u32| {
-        let last = NaiveDate::from_ymd_opt(utc.year(), month, 31)
-            .and_then(|d| {
-                let back = d.weekday().num_days_from_sunday();
-                d.checked_sub_signed(Duration::days(i64::from(back)))
-            })
-            .and_then(|d| d.and_hms_opt(1, 0, 0));
-        last.map(|t| Utc.from_utc_datetime(&t))
-    };
-    let summer = match (switch(3), switch(10)) {
-        (Some(start), Some(end)) => utc >= start && utc < end,
-        _ => false,
-    };
-    let local = utc + Duration::hours(if summer { 2 } else { 1 });
-    local.format("%H:%M").to_string()
+    use chrono::TimeZone;
+    match chrono::Utc.timestamp_millis_opt(ms).single() {
+        Some(utc) => utc
+            .with_timezone(&chrono_tz::Europe::Ljubljana)
+            .format("%H:%M")
+            .to_string(),
+        None => String::new(),
+    }
 }
 
 #[cfg(test)]
