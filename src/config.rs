@@ -572,6 +572,59 @@ mod tests {
     }
 
     #[test]
+    fn bad_sms_limits_and_country_codes_are_named() {
+        let err = |c: &Config| {
+            c.validate()
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default()
+        };
+        for (key, set) in [
+            ("sms.limits.phone_per_hour", 0usize),
+            ("sms.limits.phone_per_day", 1),
+            ("sms.limits.address_per_hour", 2),
+            ("sms.limits.country_per_day", 3),
+        ] {
+            for bad in [0, 1_000_001] {
+                let mut c = dev();
+                let l = &mut c.sms.limits;
+                *[
+                    &mut l.phone_per_hour,
+                    &mut l.phone_per_day,
+                    &mut l.address_per_hour,
+                    &mut l.country_per_day,
+                ][set] = bad;
+                assert!(err(&c).contains(key), "{bad}: {}", err(&c));
+            }
+        }
+        for bad in [vec![], vec!["+386".to_string()], vec!["3860".to_string()]] {
+            let mut c = dev();
+            c.sms.allowed_country_codes = bad.clone();
+            assert!(
+                err(&c).contains("sms.allowed_country_codes"),
+                "{bad:?}: {}",
+                err(&c)
+            );
+        }
+        let mut c = dev();
+        c.sms.allowed_country_codes = vec!["386".into(), "49".into()];
+        assert!(c.validate().is_ok());
+    }
+
+    #[test]
+    fn unknown_sms_limit_key_is_refused_when_the_file_loads() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let f = dir.path().join("c.toml");
+        std::fs::write(&f, "[sms.limits]\nphone_per_minute = 3\n")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let e = Config::load(Some(&f))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e.contains("phone_per_minute"), "{e}");
+    }
+
+    #[test]
     fn secrets_redacted_in_debug() {
         let c = dev();
         assert!(!format!("{c:?}").contains("dev-only-secret"));
