@@ -465,3 +465,41 @@ async fn the_count_is_race_free_when_many_nodes_send_at_once() {
         app.stop().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stored_number_of_a_country_no_longer_allowed_gets_no_code() {
+    for backend in backends() {
+        let sp = TestSp::new("d", false);
+        let app = TestApp::spawn_with(backend, &[&sp], limits).await;
+        app.add_citizen("hans", Some(PHONE)).await;
+        // A number stored before `sms.allowed_country_codes` was narrowed (written past the
+        // checks of the pages, as an older version or an import would have left it).
+        let de = "+4915112345671";
+        let c = app
+            .services
+            .citizens
+            .citizen_by_username("hans")
+            .await
+            .unwrap();
+        let phone = pass_idp::domain::ids::PhoneNumber::parse(de, "386").unwrap();
+        let ev =
+            pass_idp::audit::AuditEvent::new(pass_idp::audit::AuditKind::PhoneSet).actor("test");
+        app.services
+            .ports
+            .store
+            .set_phone(&c.id.0, &phone, app.services.ports.now_ms(), &ev)
+            .await
+            .unwrap();
+        let (_, r) = sso_password(&app, &sp, "hans").await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert!(
+            outcome(&r).starts_with(&catalog("sl", "sms.limited.country")),
+            "{}",
+            outcome(&r)
+        );
+        assert_eq!(sent_to(&app, de), 0);
+        assert!(app.sms().is_empty(), "no SMS at all: {:?}", app.sms());
+        assert_eq!(limited(&app).await, vec!["country"]);
+        app.stop().await;
+    }
+}
