@@ -10,20 +10,8 @@ mod softhsm;
 
 use pass_idp::config::{Config, Pkcs11KeyConfig, SigningKeyConfig};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn openssl(args: &[&str]) {
-    let out = Command::new("openssl").args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
+use cli::{openssl, root};
 
 /// An RSA key of `bits` and its self-signed certificate: (key, cert).
 fn rsa_pair(dir: &Path, name: &str, bits: u32) -> (PathBuf, PathBuf) {

@@ -8,7 +8,7 @@ mod common;
 
 use common::account::account_login_default;
 use common::activation::{mailed_code, officer, officer_approves, start_activation, submit_code};
-use common::sp::Req;
+use common::journey::sso_password;
 use common::staff::{
     add_staff, kinds, password_step, phone_of, set_cookies, staff_login, STAFF_PW,
 };
@@ -61,29 +61,6 @@ fn wrong_for(code: &str) -> &'static str {
 
 fn count(k: &[String], kind: &str) -> usize {
     k.iter().filter(|x| x.as_str() == kind).count()
-}
-
-/// An SP-initiated login on a fresh browser up to the password step's answer.
-async fn sso_password(app: &TestApp, sp: &TestSp, user: &str) -> (Browser, Page) {
-    use pass_idp::clock::Clock;
-    let b = app.browser();
-    let mut r = Req::new(&app.sso_url());
-    r.issue_instant = app.clock.now();
-    let q = sp.redirect_query(&sp.authn_request(&r, false), None, None);
-    assert_eq!(b.get(&format!("/saml/sso?{q}")).await.status, 303);
-    let pw = b.get("/login/password").await;
-    assert_eq!(pw.status, 200, "{}", pw.body);
-    let p = b
-        .post(
-            "/login/password",
-            &[
-                ("csrf_token", &pw.csrf()),
-                ("username", user),
-                ("password", PASSWORD),
-            ],
-        )
-        .await;
-    (b, p)
 }
 
 async fn staff_code(b: &Browser, code: &str) -> Page {

@@ -9,6 +9,7 @@ mod common;
 
 use common::account::account_login_default;
 use common::activation::{mailed_code, officer, officer_approves, start_activation, submit_code};
+use common::journey::sso_password;
 use common::sp::Req;
 use common::staff::{add_staff, password_step, phone_of, STAFF_PW};
 use common::*;
@@ -68,29 +69,6 @@ async fn limited(app: &TestApp) -> Vec<String> {
 
 fn sent_to(app: &TestApp, phone: &str) -> usize {
     app.sms().iter().filter(|(to, _)| to == phone).count()
-}
-
-/// An SP-initiated login on a fresh browser up to the password step's answer.
-async fn sso_password(app: &TestApp, sp: &TestSp, user: &str) -> (Browser, Page) {
-    use pass_idp::clock::Clock;
-    let b = app.browser();
-    let mut r = Req::new(&app.sso_url());
-    r.issue_instant = app.clock.now();
-    let q = sp.redirect_query(&sp.authn_request(&r, false), None, None);
-    assert_eq!(b.get(&format!("/saml/sso?{q}")).await.status, 303);
-    let pw = b.get("/login/password").await;
-    assert_eq!(pw.status, 200, "{}", pw.body);
-    let p = b
-        .post(
-            "/login/password",
-            &[
-                ("csrf_token", &pw.csrf()),
-                ("username", user),
-                ("password", PASSWORD),
-            ],
-        )
-        .await;
-    (b, p)
 }
 
 /// "Send a new code" on the login's code page, after the resend interval.

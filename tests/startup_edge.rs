@@ -18,18 +18,7 @@ const PUBLIC: &str = "https://login.example.test";
 const UNKNOWN_SP_SL: &str = "E-storitev, iz katere prihajate, ni povezana s tem sistemom.";
 const METRICS_TOKEN: &str = "scrape-token-0123456789-abcdefghijkl";
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn openssl(args: &[&str]) {
-    let out = Command::new("openssl").args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
+use common::cli::{openssl, root};
 
 /// A new self-signed certificate for an existing key, with an ordinary subject (no DEV ONLY).
 fn rewrap(key: &Path, out: &Path) {

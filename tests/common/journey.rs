@@ -156,3 +156,26 @@ pub async fn sso_login(
         Posted::from_page(&done).unwrap_or_else(|| panic!("no SAML post form in: {}", done.body));
     (req, posted)
 }
+
+/// An SP-initiated login on a fresh browser up to the password step's answer.
+pub async fn sso_password(app: &TestApp, sp: &TestSp, user: &str) -> (Browser, Page) {
+    use pass_idp::clock::Clock;
+    let b = app.browser();
+    let mut r = Req::new(&app.sso_url());
+    r.issue_instant = app.clock.now();
+    let q = sp.redirect_query(&sp.authn_request(&r, false), None, None);
+    assert_eq!(b.get(&format!("/saml/sso?{q}")).await.status, 303);
+    let pw = b.get("/login/password").await;
+    assert_eq!(pw.status, 200, "{}", pw.body);
+    let p = b
+        .post(
+            "/login/password",
+            &[
+                ("csrf_token", &pw.csrf()),
+                ("username", user),
+                ("password", super::PASSWORD),
+            ],
+        )
+        .await;
+    (b, p)
+}
