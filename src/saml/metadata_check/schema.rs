@@ -43,9 +43,19 @@ fn describe(errors: Vec<libxml::error::StructuredError>) -> Vec<String> {
         .collect()
 }
 
+/// libxml2 sets up its built-in schema types on first use without a lock, and two schema
+/// compilations that start together can see them half made ("schemas do not compile"), which would
+/// skip a valid e-service. One compilation and validation at a time in the process; metadata is
+/// checked when files load or are saved, never per login.
+static LIBXML_SCHEMAS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// Ok(list of schema errors, empty when valid); Err when the validation itself could not run.
 /// The caller has already passed the document through the XML guard (no DTD, size caps).
 pub(super) fn validate(xml: &str) -> Result<Vec<String>, String> {
+    let _one_at_a_time = match LIBXML_SCHEMAS.lock() {
+        Ok(g) => g,
+        Err(poisoned) => poisoned.into_inner(),
+    };
     let dir = tempfile::tempdir().map_err(|e| format!("temporary folder: {e}"))?;
     for (name, text) in FILES {
         std::fs::write(dir.path().join(name), text).map_err(|e| format!("write {name}: {e}"))?;
